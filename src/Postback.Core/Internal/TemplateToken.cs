@@ -1,0 +1,57 @@
+namespace Postback.Internal;
+
+internal enum TokenKind : byte
+{
+    Literal,
+    Macro,
+}
+
+internal enum MacroFormat : byte
+{
+    /// <summary>The field's default representation.</summary>
+    Default,
+
+    /// <summary>A .NET numeric or date and time format string, in <see cref="TemplateToken.Format"/>.</summary>
+    Custom,
+
+    /// <summary>Seconds since the Unix epoch.</summary>
+    Unix,
+
+    /// <summary>Milliseconds since the Unix epoch.</summary>
+    UnixMilliseconds,
+
+    /// <summary>No encoding: the deliberate opt-out.</summary>
+    Raw,
+}
+
+/// <summary>
+/// One piece of a compiled template: a literal run, copied as it is, or a macro with everything rendering needs
+/// decided up front (its definition, its context, its format and default).
+/// </summary>
+internal struct TemplateToken
+{
+    /// <summary>Where the piece starts in the template text.</summary>
+    public int Start;
+
+    /// <summary>Its length in the template text; for a macro, delimiters included.</summary>
+    public int Length;
+
+    public TokenKind Kind;
+
+    public MacroContext Context;
+
+    public MacroFormat FormatKind;
+
+    /// <summary>The catalog's macro; <see langword="null"/> for an unknown macro under <see cref="UnknownMacroPolicy.RenderEmpty"/>.</summary>
+    public MacroDefinition? Macro;
+
+    public int NameStart;
+
+    public int NameLength;
+
+    /// <summary>The custom format string, when <see cref="FormatKind"/> is <see cref="MacroFormat.Custom"/>.</summary>
+    public string? Format;
+
+    /// <summary>The text rendered when the value is missing or empty.</summary>
+    public string? Default;
+}

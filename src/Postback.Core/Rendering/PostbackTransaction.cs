@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+
+namespace Postback;
+
+/// <summary>The values of one transaction (a sale or a lead) that a postback reports.</summary>
+/// <remarks>
+/// Every value is untrusted: a sub-id arrives from whoever clicked a link. Templates encode each value for the place
+/// it stands in, so no value can change a URL's scheme, host or structure.
+/// </remarks>
+public sealed class PostbackTransaction : IPostbackValueSource
+{
+    private Dictionary<string, string?>? _extra;
+
+    /// <summary>Gets or sets the partner's first sub-tracking id (FlexOffers <c>fobs</c>).</summary>
+    public string? SubId1 { get; set; }
+
+    /// <summary>Gets or sets the partner's second sub-tracking id (FlexOffers <c>fobs2</c>).</summary>
+    public string? SubId2 { get; set; }
+
+    /// <summary>Gets or sets the partner's third sub-tracking id (FlexOffers <c>fobs3</c>).</summary>
+    public string? SubId3 { get; set; }
+
+    /// <summary>Gets or sets the partner's fourth sub-tracking id (FlexOffers <c>fobs4</c>).</summary>
+    public string? SubId4 { get; set; }
+
+    /// <summary>Gets or sets the partner's fifth sub-tracking id (FlexOffers <c>fobs5</c>).</summary>
+    public string? SubId5 { get; set; }
+
+    /// <summary>Gets or sets the order number (FlexOffers <c>on</c>).</summary>
+    public string? OrderNumber { get; set; }
+
+    /// <summary>Gets or sets the sale amount (FlexOffers <c>sa</c>). Rendered invariantly, keeping its scale.</summary>
+    public decimal? SaleAmount { get; set; }
+
+    /// <summary>Gets or sets the commission amount (FlexOffers <c>ca</c>). Rendered invariantly, keeping its scale.</summary>
+    public decimal? CommissionAmount { get; set; }
+
+    /// <summary>Gets or sets the network's click id (FlexOffers <c>clickid</c>).</summary>
+    public string? ClickId { get; set; }
+
+    /// <summary>Gets or sets the sales id (FlexOffers <c>flx_salesid</c>).</summary>
+    public string? SalesId { get; set; }
+
+    /// <summary>Gets or sets the event time (FlexOffers <c>et</c>). Rendered in UTC, by default as <c>yyyy-MM-ddTHH:mm:ssZ</c>.</summary>
+    public DateTimeOffset? EventTime { get; set; }
+
+    /// <summary>Gets or sets the advertiser's program id (FlexOffers <c>programid</c>).</summary>
+    public string? ProgramId { get; set; }
+
+    /// <summary>Gets or sets the traffic source the transaction came from; postbacks are configured per traffic source.</summary>
+    public string? TrafficSource { get; set; }
+
+    /// <summary>Gets or sets the publisher (partner) id.</summary>
+    public string? PublisherId { get; set; }
+
+    /// <summary>
+    /// Gets the extra named values that custom macros read, such as <c>{transaction_id}</c> in an open catalog.
+    /// Keys ignore case (ordinal).
+    /// </summary>
+    public IDictionary<string, string?> Extra => _extra ??= new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+    /// <inheritdoc/>
+    public PostbackValue GetValue(MacroDefinition macro)
+    {
+        ArgumentNullException.ThrowIfNull(macro);
+        return macro.Field switch
+        {
+            PostbackField.SubId1 => SubId1,
+            PostbackField.SubId2 => SubId2,
+            PostbackField.SubId3 => SubId3,
+            PostbackField.SubId4 => SubId4,
+            PostbackField.SubId5 => SubId5,
+            PostbackField.OrderNumber => OrderNumber,
+            PostbackField.SaleAmount => SaleAmount,
+            PostbackField.CommissionAmount => CommissionAmount,
+            PostbackField.ClickId => ClickId,
+            PostbackField.SalesId => SalesId,
+            PostbackField.EventTime => EventTime,
+            PostbackField.ProgramId => ProgramId,
+            PostbackField.TrafficSource => TrafficSource,
+            PostbackField.PublisherId => PublisherId,
+            PostbackField.Custom when _extra is not null && macro.Key is not null && _extra.TryGetValue(macro.Key, out var value) => value,
+            _ => PostbackValue.None,
+        };
+    }
+}
