@@ -6,7 +6,7 @@ namespace Postback.Internal;
 /// <summary>Finds the names nearest to a misspelt one, for "did you mean" messages. Runs only on the error path.</summary>
 internal static class NameSimilarity
 {
-    public static string[] Closest(ReadOnlySpan<char> name, IEnumerable<string> candidates, bool ignoreCase, int max)
+    public static string[] Closest(ReadOnlySpan<char> name, IEnumerable<string> candidates, int max)
     {
         // Two edits cover the usual slips (a dropped 's', a transposition, fobs1 for fobs) without suggesting
         // unrelated short names; for very short names one edit is the limit.
@@ -14,7 +14,8 @@ internal static class NameSimilarity
         var found = new List<(int Distance, string Name)>();
         foreach (var candidate in candidates)
         {
-            var distance = Distance(name, candidate, ignoreCase);
+            // Case is ignored even for a case-sensitive catalog: '{SUBID}' should still point to '{subid}'.
+            var distance = Distance(name, candidate, ignoreCase: true);
             if (distance <= limit)
             {
                 found.Add((distance, candidate));
@@ -22,6 +23,12 @@ internal static class NameSimilarity
         }
 
         found.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.Name, b.Name));
+        // A name that differs only in case is the answer; nothing else is worth showing beside it.
+        if (found.Count > 0 && found[0].Distance == 0)
+        {
+            found.RemoveAll(static f => f.Distance > 0);
+        }
+
         var count = Math.Min(max, found.Count);
         var result = new string[count];
         for (var i = 0; i < count; i++)

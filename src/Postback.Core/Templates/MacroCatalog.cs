@@ -113,5 +113,5 @@ public sealed class MacroCatalog
         _lookup.TryGetValue(name, out macro);
 
     /// <summary>Returns up to three declared names closest to <paramref name="name"/>, nearest first, for "did you mean" messages.</summary>
-    internal string[] SuggestNames(ReadOnlySpan<char> name) => NameSimilarity.Closest(name, _byName.Keys, IgnoreCase, max: 3);
+    internal string[] SuggestNames(ReadOnlySpan<char> name) => NameSimilarity.Closest(name, _byName.Keys, max: 3);
 }

@@ -400,13 +400,19 @@ public sealed partial class PostbackTemplate
 
         static bool FormatWorks(ReadOnlySpan<char> spec, MacroValueType type)
         {
-            // A format is checked once here, on sample values, so it can never fail at render time.
-            Span<char> sample = stackalloc char[256];
+            // A format is tried once here on two unlike samples, so it can never fail at render time. .NET copies
+            // unknown characters through, so "0.00" is a "valid" date format and "yyyy" a "valid" number format;
+            // a format whose output does not change with the value does not fit the field.
+            Span<char> first = stackalloc char[256];
+            Span<char> second = stackalloc char[256];
             try
             {
-                return type == MacroValueType.Decimal
-                    ? (-1234.5678m).TryFormat(sample, out var n, spec, CultureInfo.InvariantCulture) && n > 0
-                    : new DateTime(2026, 12, 31, 23, 59, 58, 999, DateTimeKind.Utc).TryFormat(sample, out n, spec, CultureInfo.InvariantCulture) && n > 0;
+                int a, b;
+                var formatted = type == MacroValueType.Decimal
+                    ? 1234.5678m.TryFormat(first, out a, spec, CultureInfo.InvariantCulture) & 9876.1m.TryFormat(second, out b, spec, CultureInfo.InvariantCulture)
+                    : new DateTime(2026, 12, 31, 23, 59, 58, 999, DateTimeKind.Utc).TryFormat(first, out a, spec, CultureInfo.InvariantCulture)
+                      & new DateTime(2001, 2, 3, 4, 5, 6, 7, DateTimeKind.Utc).TryFormat(second, out b, spec, CultureInfo.InvariantCulture);
+                return formatted && a > 0 && !first[..a].SequenceEqual(second[..b]);
             }
             catch (FormatException)
             {
