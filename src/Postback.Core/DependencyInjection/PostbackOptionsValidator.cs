@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using Microsoft.Extensions.Options;
+using Postback.Internal;
+
+namespace Postback.Internal;
+
+/// <summary>Checks each option's own range and requiredness; generated at compile time.</summary>
+[OptionsValidator]
+internal sealed partial class PostbackOptionsValidator : IValidateOptions<PostbackOptions>
+{
+}
+
+/// <summary>
+/// Checks what spans several options, and compiles every endpoint, so that an invalid template stops the host at start-up
+/// with the endpoint's name, the position and the problem, rather than failing at the first transaction.
+/// </summary>
+internal sealed class PostbackOptionsCustomValidator : IValidateOptions<PostbackOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PostbackOptions options)
+    {
+        var failures = new List<string>();
+        if (options.AttemptTimeout > options.TotalTimeout)
+        {
+            failures.Add($"{nameof(PostbackOptions.AttemptTimeout)} ({options.AttemptTimeout}) must not exceed {nameof(PostbackOptions.TotalTimeout)} ({options.TotalTimeout}).");
+        }
+
+        if (options.ConnectTimeout > options.AttemptTimeout)
+        {
+            failures.Add($"{nameof(PostbackOptions.ConnectTimeout)} ({options.ConnectTimeout}) must not exceed {nameof(PostbackOptions.AttemptTimeout)} ({options.AttemptTimeout}).");
+        }
+
+        if (options.MaxRetryAfter >= options.TotalTimeout)
+        {
+            failures.Add($"{nameof(PostbackOptions.MaxRetryAfter)} ({options.MaxRetryAfter}) must be shorter than {nameof(PostbackOptions.TotalTimeout)} ({options.TotalTimeout}), or a honoured Retry-After would always time out.");
+        }
+
+        if (!HeaderRules.IsToken(options.IdempotencyHeaderName))
+        {
+            failures.Add($"{nameof(PostbackOptions.IdempotencyHeaderName)} '{options.IdempotencyHeaderName}' is not a valid HTTP header name.");
+        }
+
+        foreach (var (key, endpoint) in options.Endpoints)
+        {
+            if (endpoint is null)
+            {
+                failures.Add($"Endpoint '{key}' is empty.");
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(endpoint.Name) && !string.Equals(endpoint.Name, key, System.StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"Endpoint '{key}' has the name '{endpoint.Name}'; leave Name empty under Endpoints or make it match the key.");
+            }
+
+            if (!EndpointCompiler.TryCompile(key, endpoint, options, cache: null, out _, out var problem))
+            {
+                failures.Add(problem);
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
