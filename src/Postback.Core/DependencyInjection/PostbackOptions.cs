@@ -25,15 +25,12 @@ public sealed class PostbackOptions
     public string IdempotencyHeaderName { get; set; } = "Idempotency-Key";
 
     /// <summary>Gets or sets the timeout of one attempt, reading the (bounded) response body included. The default is 10 seconds.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets the timeout of one postback, all attempts and waits included. The default is 30 seconds.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the timeout for establishing a connection. The default is 5 seconds.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets how many times a failed attempt is retried (network errors, 408, 429, 5xx). The default is 3; 0 turns retries off.</summary>
@@ -41,14 +38,12 @@ public sealed class PostbackOptions
     public int MaxRetryAttempts { get; set; } = 3;
 
     /// <summary>Gets or sets the base of the exponential backoff, with jitter. The default is 1 second.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Gets or sets the longest <c>Retry-After</c> the sender waits for. A partner asking for longer gets no retry: the result
     /// fails with <see cref="PostbackErrorTypes.RetryAfterTooLong"/> and says when to retry. The default is 10 seconds.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets how many bytes of a response body are read and kept in the result. The default is 4096.</summary>
@@ -68,8 +63,9 @@ public sealed class PostbackOptions
     [ValidateObjectMembers]
     public PostbackCircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
-    /// <summary>Gets the named catalogs endpoints may use, <c>flexoffers</c> and <c>open</c> included.</summary>
-    internal IReadOnlyDictionary<string, MacroCatalog> Catalogs => _catalogs;
+    /// <summary>Finds a named catalog (<c>flexoffers</c>, <c>open</c>, or one added with <see cref="AddCatalog"/>). A method, not a property, so configuration binding leaves it alone.</summary>
+    internal bool TryGetCatalog(string? name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MacroCatalog? catalog) =>
+        _catalogs.TryGetValue(name ?? string.Empty, out catalog);
 
     /// <summary>Registers a catalog under a name that endpoints can give as <see cref="PostbackEndpointOptions.Catalog"/>.</summary>
     /// <param name="name">The name.</param>
@@ -116,10 +112,8 @@ public sealed class PostbackCircuitBreakerOptions
     public int MinimumThroughput { get; set; } = 4;
 
     /// <summary>Gets or sets the sampling window. The default is 2 minutes.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Gets or sets how long the circuit stays open. The default is 30 seconds.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 }

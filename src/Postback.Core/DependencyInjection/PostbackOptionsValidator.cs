@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Microsoft.Extensions.Options;
 using Postback.Internal;
@@ -19,6 +20,19 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
     public ValidateOptionsResult Validate(string? name, PostbackOptions options)
     {
         var failures = new List<string>();
+
+        // TimeSpan ranges are checked here: [Range(typeof(TimeSpan), ...)] is not trim-safe.
+        CheckRange(failures, nameof(PostbackOptions.AttemptTimeout), options.AttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
+        CheckRange(failures, nameof(PostbackOptions.TotalTimeout), options.TotalTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+        CheckRange(failures, nameof(PostbackOptions.ConnectTimeout), options.ConnectTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
+        CheckRange(failures, nameof(PostbackOptions.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        CheckRange(failures, nameof(PostbackOptions.MaxRetryAfter), options.MaxRetryAfter, TimeSpan.Zero, TimeSpan.FromMinutes(10));
+        if (options.CircuitBreaker is { } breaker)
+        {
+            CheckRange(failures, "CircuitBreaker:SamplingDuration", breaker.SamplingDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
+            CheckRange(failures, "CircuitBreaker:BreakDuration", breaker.BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(1));
+        }
+
         if (options.AttemptTimeout > options.TotalTimeout)
         {
             failures.Add($"{nameof(PostbackOptions.AttemptTimeout)} ({options.AttemptTimeout}) must not exceed {nameof(PostbackOptions.TotalTimeout)} ({options.TotalTimeout}).");
@@ -59,5 +73,13 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckRange(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"Postbacks:{name} is {value}; it must be from {min} to {max}.");
+        }
     }
 }

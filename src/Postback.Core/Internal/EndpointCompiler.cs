@@ -28,7 +28,7 @@ internal static class EndpointCompiler
             return false;
         }
 
-        if (!options.Catalogs.TryGetValue(definition.Catalog ?? string.Empty, out var catalog))
+        if (!options.TryGetCatalog(definition.Catalog, out var catalog))
         {
             problem = $"{where}:Catalog '{definition.Catalog}' is not known; use flexoffers, open, or a name registered with {nameof(PostbackOptions)}.{nameof(PostbackOptions.AddCatalog)}.";
             return false;

@@ -95,6 +95,17 @@ public sealed partial class PostbackTemplate
     public static bool TryParse([NotNullWhen(true)] string? template, [NotNullWhen(true)] out PostbackTemplate? result) =>
         TryParse(template, null, out result, out _);
 
+    /// <summary>Tries to parse a template with the default options, reporting what is wrong.</summary>
+    /// <param name="template">The template text.</param>
+    /// <param name="result">The compiled template, on success.</param>
+    /// <param name="error">What is wrong and where, on failure.</param>
+    /// <returns><see langword="true"/> when the template is valid.</returns>
+    public static bool TryParse(
+        [NotNullWhen(true)] string? template,
+        [NotNullWhen(true)] out PostbackTemplate? result,
+        [NotNullWhen(false)] out PostbackTemplateError? error) =>
+        TryParse(template, null, out result, out error);
+
     /// <summary>Returns the template text.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => Text;
@@ -412,7 +423,7 @@ public sealed partial class PostbackTemplate
                     ? 1234.5678m.TryFormat(first, out a, spec, CultureInfo.InvariantCulture) & 9876.1m.TryFormat(second, out b, spec, CultureInfo.InvariantCulture)
                     : new DateTime(2026, 12, 31, 23, 59, 58, 999, DateTimeKind.Utc).TryFormat(first, out a, spec, CultureInfo.InvariantCulture)
                       & new DateTime(2001, 2, 3, 4, 5, 6, 7, DateTimeKind.Utc).TryFormat(second, out b, spec, CultureInfo.InvariantCulture);
-                return formatted && a > 0 && !first[..a].SequenceEqual(second[..b]);
+                return formatted && a > 0 && !first[..a].SequenceEqual(second[..b]) && FormatSpec.HasNoStrayLetters(spec, type);
             }
             catch (FormatException)
             {

@@ -41,6 +41,19 @@ public sealed class ParserTests
         PostbackTemplate.Parse(text).Render(new PostbackTransaction { OrderNumber = "5" }).Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("#et:yyyy'T'HH#")]
+    [InlineData("#et:O#")]
+    [InlineData("#et:yyyy-MM-dd\\THH:mm:ss#")]
+    [InlineData("#sa:N2#")]
+    [InlineData("#sa:0.00' USD'#")]
+    [InlineData("#sa:0.###E+0#")]
+    public void Formats_with_quoted_or_escaped_letters_are_accepted(string macro)
+    {
+        PostbackTemplate.TryParse("https://t.example/?a=" + macro, out var template).Should().BeTrue();
+        template!.Macros[0].Format.Should().NotBeNull();
+    }
+
     [Fact]
     public void Adjacent_macros_are_two_macros()
     {
@@ -136,6 +149,10 @@ public sealed class ParserTests
     [InlineData("https://t.example/pb?s=#et:0.00#", "is a date and time")]
     [InlineData("https://t.example/pb?s=#sa:yyyy-MM-dd#", "is a number")]
     [InlineData("https://t.example/pb?s=#et:K#", "is a date and time")]
+    [InlineData("https://t.example/pb?s=#et:iso#", "is a date and time")]
+    [InlineData("https://t.example/pb?s=#et:unixs#", "is a date and time")]
+    [InlineData("https://t.example/pb?s=#sa:unixms#", "is a number")]
+    [InlineData("https://t.example/pb?s=#sa:0.00 USD#", "is a number")]
     public void Format_that_does_not_fit_the_field_is_an_error(string text, string why)
     {
         PostbackTemplate.TryParse(text, null, out _, out var error).Should().BeFalse();

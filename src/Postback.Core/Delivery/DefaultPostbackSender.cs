@@ -1,0 +1,265 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Postback.Internal;
+
+/// <summary>Sends postbacks through the named <see cref="IHttpClientFactory"/> client that <c>AddPostbacks</c> configures.</summary>
+internal sealed class DefaultPostbackSender(
+    IHttpClientFactory httpClientFactory,
+    IOptionsMonitor<PostbackOptions> options,
+    PostbackTelemetry telemetry,
+    TimeProvider time,
+    ILogger<DefaultPostbackSender> logger) : IPostbackSender
+{
+    public const string HttpClientName = "Postback.Core";
+
+    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(transaction);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        if (!endpoint.Enabled)
+        {
+            return ValueTask.FromResult(Finish(null, new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Skipped, ErrorMessage = "The endpoint is disabled." }));
+        }
+
+        if (!endpoint.Url.TryRender(transaction, out var url, out var error)
+            || (endpoint.Body is { } bodyTemplate && !bodyTemplate.TryRender(transaction, out _, out error)))
+        {
+            return ValueTask.FromResult(Finish(null, Invalid(endpoint.Name, PostbackErrorTypes.RenderError, error!.Message)));
+        }
+
+        var request = new PostbackRequest
+        {
+            EndpointName = endpoint.Name,
+            Url = url,
+            Method = endpoint.Method,
+            Body = endpoint.Body?.Render(transaction),
+            ContentType = endpoint.BodyContentType,
+            Headers = endpoint.Headers,
+            IdempotencyKey = IdempotencyKey.For(endpoint, transaction),
+            SuccessBodyContains = endpoint.SuccessBodyContains,
+        };
+        return SendCoreAsync(request, headersChecked: true, cancellationToken);
+    }
+
+    public ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.EndpointName, nameof(request));
+        cancellationToken.ThrowIfCancellationRequested();
+        return SendCoreAsync(request, headersChecked: false, cancellationToken);
+    }
+
+    private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var started = time.GetTimestamp();
+        using var activity = PostbackTelemetry.ActivitySource.StartActivity(PostbackTelemetryNames.SendActivity, ActivityKind.Internal);
+        activity?.SetTag(PostbackTelemetryNames.EndpointTag, request.EndpointName);
+
+        if (CheckRequest(request, settings, headersChecked) is { } problem)
+        {
+            return Finish(activity, Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem));
+        }
+
+        var uri = new Uri(request.Url, UriKind.Absolute);
+        var host = uri.IdnHost;
+        activity?.SetTag(PostbackTelemetryNames.ServerAddressTag, host);
+        var key = request.IdempotencyKey ?? IdempotencyKey.For(request);
+        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started };
+
+        using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
+        {
+            // HTTP/3 would bypass the connection callback that later guards where requests may go.
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        if (request.Body is not null)
+        {
+            message.Content = new StringContent(request.Body, Encoding.UTF8, request.ContentType!);
+        }
+
+        message.Headers.TryAddWithoutValidation(settings.IdempotencyHeaderName, key);
+        if (request.Headers is not null)
+        {
+            foreach (var (name, value) in request.Headers)
+            {
+                if (!message.Headers.TryAddWithoutValidation(name, value))
+                {
+                    message.Content?.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+        }
+
+        message.Options.Set(PostbackSendState.Key, state);
+
+        PostbackResult result;
+        try
+        {
+            var client = httpClientFactory.CreateClient(HttpClientName);
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            result = FromResponse(request, state, key, (int)response.StatusCode, body);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)
+        {
+            result = Failed(request, state, key, PostbackErrorTypes.Timeout, $"The postback timed out after {state.Attempts} attempt(s).");
+        }
+        catch (BrokenCircuitException)
+        {
+            result = Failed(request, state, key, PostbackErrorTypes.CircuitOpen, $"The circuit for host '{host}' is open after repeated failures; the postback was not sent.");
+        }
+        catch (HttpRequestException ex)
+        {
+            result = Failed(request, state, key, PostbackErrorTypes.ConnectionError, $"{ex.HttpRequestError}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Never let one partner's odd failure crash the caller: it becomes a result that says what happened.
+            result = Failed(request, state, key, PostbackErrorTypes.Unexpected, $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        return Finish(activity, result);
+    }
+
+    private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
+    {
+        var elapsed = time.GetElapsedTime(state.StartTimestamp);
+        var (outcome, errorType, message) = status switch
+        {
+            >= 200 and < 300 when request.SuccessBodyContains is { } expected && !body.Contains(expected, StringComparison.Ordinal) =>
+                (PostbackOutcome.Rejected, PostbackErrorTypes.SuccessCheckFailed, $"The partner answered {status}, but the body does not contain the expected '{expected}'."),
+            >= 200 and < 300 => (PostbackOutcome.Delivered, null, null),
+            >= 300 and < 400 => (PostbackOutcome.Failed, PostbackErrorTypes.Redirect, $"The partner answered {status} with a redirect, which is never followed."),
+            _ when state.RetryAfterRefused is { } wait =>
+                (PostbackOutcome.Failed, PostbackErrorTypes.RetryAfterTooLong, $"The partner answered {status} and asked to retry after {wait}, longer than the {state.Options.MaxRetryAfter} allowed (MaxRetryAfter) or the time left; retry it later."),
+            408 or 429 or >= 500 => (PostbackOutcome.Failed, PostbackErrorTypes.HttpError, $"The partner answered {status} on every attempt."),
+            _ => (PostbackOutcome.Rejected, PostbackErrorTypes.HttpError, $"The partner refused the postback with {status}; it is not retried."),
+        };
+
+        return new PostbackResult
+        {
+            EndpointName = request.EndpointName,
+            Outcome = outcome,
+            Host = state.Host,
+            StatusCode = status,
+            Attempts = state.Attempts,
+            Elapsed = elapsed,
+            ResponseBody = body,
+            ResponseBodyTruncated = state.BodyTruncated,
+            ErrorType = errorType,
+            ErrorMessage = message,
+            RetryAfter = errorType == PostbackErrorTypes.RetryAfterTooLong ? state.RetryAfterRefused : null,
+            IdempotencyKey = key,
+        };
+    }
+
+    private PostbackResult Failed(PostbackRequest request, PostbackSendState state, string key, string errorType, string message) => new()
+    {
+        EndpointName = request.EndpointName,
+        Outcome = PostbackOutcome.Failed,
+        Host = state.Host,
+        Attempts = state.Attempts,
+        Elapsed = time.GetElapsedTime(state.StartTimestamp),
+        ErrorType = errorType,
+        ErrorMessage = message,
+        IdempotencyKey = key,
+    };
+
+    private static PostbackResult Invalid(string endpointName, string errorType, string message) => new()
+    {
+        EndpointName = endpointName,
+        Outcome = PostbackOutcome.Invalid,
+        ErrorType = errorType,
+        ErrorMessage = message,
+    };
+
+    private static string? CheckRequest(PostbackRequest request, PostbackOptions settings, bool headersChecked)
+    {
+        if (string.IsNullOrEmpty(request.Url))
+        {
+            return "The URL is empty.";
+        }
+
+        if (request.Url.Length > settings.MaxUrlLength)
+        {
+            return $"The URL is {request.Url.Length} characters long; the limit is {settings.MaxUrlLength} (MaxUrlLength).";
+        }
+
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return "The URL is not an absolute http or https URL.";
+        }
+
+        if (request.Body is not null)
+        {
+            if (request.Method != PostbackHttpMethod.Post)
+            {
+                return "A body needs the POST method.";
+            }
+
+            if (string.IsNullOrWhiteSpace(request.ContentType))
+            {
+                return "A body needs a content type.";
+            }
+        }
+
+        if (!headersChecked && request.Headers is not null)
+        {
+            foreach (var (name, value) in request.Headers)
+            {
+                if (HeaderRules.Check(name, value, settings.IdempotencyHeaderName) is { } problem)
+                {
+                    return problem;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private PostbackResult Finish(Activity? activity, PostbackResult result)
+    {
+        PostbackTelemetry.Complete(activity, result);
+        telemetry.Record(result);
+        var elapsedMs = result.Elapsed.TotalMilliseconds;
+        switch (result.Outcome)
+        {
+            case PostbackOutcome.Delivered:
+                Log.Delivered(logger, result.EndpointName, result.Host, result.StatusCode, result.Attempts, elapsedMs);
+                break;
+            case PostbackOutcome.Rejected:
+                Log.Rejected(logger, result.EndpointName, result.Host, result.StatusCode, result.Attempts, result.ErrorType);
+                break;
+            case PostbackOutcome.Failed:
+                Log.Failed(logger, result.EndpointName, result.Host, result.Attempts, elapsedMs, result.ErrorType, result.StatusCode, result.ErrorMessage);
+                break;
+            case PostbackOutcome.Blocked:
+                Log.Blocked(logger, result.EndpointName, result.Host, result.ErrorMessage);
+                break;
+            case PostbackOutcome.Invalid:
+                Log.Invalid(logger, result.EndpointName, result.ErrorMessage);
+                break;
+            default:
+                Log.Skipped(logger, result.EndpointName, result.ErrorMessage ?? "not applicable");
+                break;
+        }
+
+        return result;
+    }
+}

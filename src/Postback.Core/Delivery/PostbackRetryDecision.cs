@@ -1,0 +1,51 @@
+using System;
+using System.Net.Http;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Http.Resilience;
+using Polly.Retry;
+
+namespace Postback.Internal;
+
+/// <summary>What is worth retrying: network errors, timeouts, 408, 429 and 5xx, unless the partner asks for a longer wait than allowed.</summary>
+internal static class PostbackRetryDecision
+{
+    public static ValueTask<bool> ShouldRetry(RetryPredicateArguments<HttpResponseMessage> args, TimeProvider time)
+    {
+        if (!HttpClientResiliencePredicates.IsTransient(args.Outcome))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        if (args.Outcome.Result is { } response
+            && GetRetryAfter(response, time) is { } delay
+            && response.RequestMessage?.Options.TryGetValue(PostbackSendState.Key, out var state) == true)
+        {
+            // Honour Retry-After only when it fits: within the cap, and before the total timeout would end the wait anyway.
+            var remaining = state.Options.TotalTimeout - time.GetElapsedTime(state.StartTimestamp);
+            if (delay > state.Options.MaxRetryAfter || delay >= remaining)
+            {
+                state.RetryAfterRefused = delay;
+                return ValueTask.FromResult(false);
+            }
+        }
+
+        return ValueTask.FromResult(true);
+    }
+
+    public static TimeSpan? GetRetryAfter(HttpResponseMessage response, TimeProvider time)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - time.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+}

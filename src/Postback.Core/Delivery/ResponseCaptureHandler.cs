@@ -1,0 +1,90 @@
+using System;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Postback.Internal;
+
+/// <summary>What one send carries through the HTTP pipeline, so every layer can name the endpoint and count attempts.</summary>
+internal sealed class PostbackSendState
+{
+    public static readonly HttpRequestOptionsKey<PostbackSendState> Key = new("Postback.Core.SendState");
+
+    private int _attempts;
+
+    public required string EndpointName { get; init; }
+
+    public required string Host { get; init; }
+
+    public required PostbackOptions Options { get; init; }
+
+    public required long StartTimestamp { get; init; }
+
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>The Retry-After the partner asked for and the retry strategy refused to wait for.</summary>
+    public TimeSpan? RetryAfterRefused { get; set; }
+
+    public bool BodyTruncated { get; set; }
+
+    public int CountAttempt() => Interlocked.Increment(ref _attempts);
+}
+
+/// <summary>
+/// The innermost handler: counts each attempt and reads at most <see cref="PostbackOptions.MaxResponseBodyBytes"/> of
+/// the body while the attempt is still running, so the attempt timeout covers the body and a huge or endless response
+/// cannot hold memory or the attempt. The rest of the body is dropped with the connection.
+/// </summary>
+internal sealed class ResponseCaptureHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Options.TryGetValue(PostbackSendState.Key, out var state);
+        state?.CountAttempt();
+
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var limit = state?.Options.MaxResponseBodyBytes ?? 4096;
+        var original = response.Content;
+        try
+        {
+            // One byte more than the limit tells a body of exactly the limit from a longer one.
+            var buffer = new byte[limit + 1];
+            var total = 0;
+            var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                int read;
+                while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    total += read;
+                }
+            }
+
+            var captured = new ByteArrayContent(buffer, 0, Math.Min(total, limit));
+            foreach (var header in original.Headers)
+            {
+                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    captured.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            if (state is not null)
+            {
+                state.BodyTruncated = total > limit;
+            }
+
+            response.Content = captured;
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+        finally
+        {
+            original.Dispose();
+        }
+    }
+}
