@@ -29,7 +29,9 @@ internal static class UrlStructure
         int HostStart,
         int HostEnd,
         int PortStart,
-        int PortEnd);
+        int PortEnd,
+        int PathStart,
+        int PathEnd);
 
     /// <summary>Assigns a context to each skeleton index that holds a placeholder.</summary>
     /// <param name="skeleton">Literal text with one <see cref="Placeholder"/> per macro.</param>
@@ -114,6 +116,8 @@ internal static class UrlStructure
 
         // 3. Path to the first '?' or '#', query to the first '#', fragment to the end. A '?' inside the fragment is
         //    fragment text.
+        var pathEnd = skeleton[pathStart..].IndexOfAny('?', '#');
+        pathEnd = pathEnd < 0 ? skeleton.Length : pathStart + pathEnd;
         var state = MacroContext.Path;
         for (var i = pathStart; i < skeleton.Length; i++)
         {
@@ -131,9 +135,9 @@ internal static class UrlStructure
             }
         }
 
-        return new Result(schemeEnd, -1, 0, hostStart, hostEnd, portStart, portEnd);
+        return new Result(schemeEnd, -1, 0, hostStart, hostEnd, portStart, portEnd, pathStart, pathEnd);
 
-        static Result Fail(int index, PostbackTemplateErrorCode code) => new(-1, index, code, -1, -1, -1, -1);
+        static Result Fail(int index, PostbackTemplateErrorCode code) => new(-1, index, code, -1, -1, -1, -1, -1, -1);
     }
 }
 

@@ -20,6 +20,9 @@ public enum PostbackRenderErrorCode
     /// <summary>The macro has a format, and the value source supplied a value of another kind (text for a number format, say).</summary>
     ValueKindMismatch,
 
+    /// <summary>A value in the path makes a <c>.</c> or <c>..</c> segment, which URL resolution would remove, changing the path.</summary>
+    DotSegment,
+
     /// <summary>The rendered text would be longer than the renderer's limit of 1 048 576 characters.</summary>
     OutputTooLong,
 }

@@ -198,7 +198,7 @@ public sealed partial class PostbackTemplate
         var tokens = _tokens;
         written = 0;
         failure = default;
-        int hostStart = -1, hostEnd = -1, portStart = -1, portEnd = -1;
+        int hostStart = -1, hostEnd = -1, portStart = -1, portEnd = -1, pathStart = -1, pathEnd = -1;
 
         for (var t = 0; t < tokens.Length; t++)
         {
@@ -221,6 +221,16 @@ public sealed partial class PostbackTemplate
             if (t == _port.EndToken)
             {
                 portEnd = written + _port.EndOffset;
+            }
+
+            if (t == _path.StartToken)
+            {
+                pathStart = written + _path.StartOffset;
+            }
+
+            if (t == _path.EndToken)
+            {
+                pathEnd = written + _path.EndOffset;
             }
 
             if (token.Kind == TokenKind.Literal)
@@ -267,6 +277,20 @@ public sealed partial class PostbackTemplate
             if (!ValueEncoder.IsValidPort(destination[portStart..portEnd]))
             {
                 failure = new RenderFailure(PostbackRenderErrorCode.InvalidPort, FirstMacroIn(_port));
+                return WriteStatus.Invalid;
+            }
+        }
+
+        if (pathStart >= 0)
+        {
+            if (pathEnd < 0)
+            {
+                pathEnd = written;
+            }
+
+            if (ValueEncoder.HasDotSegment(destination[pathStart..pathEnd]))
+            {
+                failure = new RenderFailure(PostbackRenderErrorCode.DotSegment, FirstMacroIn(_path));
                 return WriteStatus.Invalid;
             }
         }
@@ -440,6 +464,8 @@ public sealed partial class PostbackTemplate
         {
             PostbackRenderErrorCode.InvalidHost =>
                 $"The value of macro '{macroText}' at position {token.Start} does not make a valid host name. A host value may hold only ASCII letters, digits, '-' and '.', in labels of 1 to 63 characters; convert an internationalised name to punycode first.",
+            PostbackRenderErrorCode.DotSegment =>
+                $"The value of macro '{macroText}' at position {token.Start} makes a '.' or '..' path segment, which URL resolution would remove, changing the path.",
             PostbackRenderErrorCode.InvalidPort =>
                 $"The value of macro '{macroText}' at position {token.Start} does not make a valid port: it must be digits, at most 65535.",
             PostbackRenderErrorCode.MissingValue =>

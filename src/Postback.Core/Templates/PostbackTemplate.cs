@@ -25,12 +25,14 @@ public sealed partial class PostbackTemplate
     private readonly TemplateToken[] _tokens;
     private readonly ValidatedRegion _host;
     private readonly ValidatedRegion _port;
+    private readonly ValidatedRegion _path;
     private readonly int _schemeEnd;
     private IReadOnlyList<PostbackTemplateWarning>? _warnings;
     private IReadOnlyList<PostbackMacroReference>? _macros;
 
-    private PostbackTemplate(string text, PostbackTemplateOptions options, TemplateToken[] tokens, ValidatedRegion host, ValidatedRegion port, int schemeEnd)
+    private PostbackTemplate(string text, PostbackTemplateOptions options, TemplateToken[] tokens, ValidatedRegion host, ValidatedRegion port, ValidatedRegion path, int schemeEnd)
     {
+        _path = path;
         Text = text;
         Options = options;
         _tokens = tokens;
@@ -265,6 +267,7 @@ public sealed partial class PostbackTemplate
 
         var host = ValidatedRegion.None;
         var port = ValidatedRegion.None;
+        var path = ValidatedRegion.None;
         var schemeEnd = -1;
         if (options.Kind == PostbackTemplateKind.FormBody)
         {
@@ -313,6 +316,7 @@ public sealed partial class PostbackTemplate
                     schemeEnd = url.SchemeEnd < 0 ? -1 : SkeletonToText(tokens, url.SchemeEnd);
                     host = Region(tokens, skeletonSpan, url.HostStart, url.HostEnd);
                     port = Region(tokens, skeletonSpan, url.PortStart, url.PortEnd);
+                    path = Region(tokens, skeletonSpan, url.PathStart, url.PathEnd);
                 }
 
                 var next = 0;
@@ -351,7 +355,7 @@ public sealed partial class PostbackTemplate
             }
         }
 
-        return new PostbackTemplate(text, options, tokens.ToArray(), host, port, schemeEnd);
+        return new PostbackTemplate(text, options, tokens.ToArray(), host, port, path, schemeEnd);
     }
 
     private static MacroFormat ResolveFormat(
