@@ -16,6 +16,7 @@ namespace Postback.Internal;
 internal sealed class DefaultPostbackSender(
     IHttpClientFactory httpClientFactory,
     IOptionsMonitor<PostbackOptions> options,
+    AddressPolicyProvider policies,
     PostbackTelemetry telemetry,
     TimeProvider time,
     ILogger<DefaultPostbackSender> logger) : IPostbackSender
@@ -73,9 +74,20 @@ internal sealed class DefaultPostbackSender(
             return Finish(activity, Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem));
         }
 
+        var redactedUrl = PostbackUrlRedactor.Redact(request.Url);
+
         var uri = new Uri(request.Url, UriKind.Absolute);
         var host = uri.IdnHost;
         activity?.SetTag(PostbackTelemetryNames.ServerAddressTag, host);
+
+        // What the URL alone shows (scheme, port, a literal address, localhost) is refused before any attempt; the
+        // connection callback checks the resolved addresses of everything else.
+        var verdict = policies.Current.EvaluateUri(uri);
+        if (!verdict.IsAllowed)
+        {
+            return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RedactedUrl = redactedUrl });
+        }
+
         var key = request.IdempotencyKey ?? IdempotencyKey.For(request);
         var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started };
 
@@ -124,6 +136,10 @@ internal sealed class DefaultPostbackSender(
         {
             result = Failed(request, state, key, PostbackErrorTypes.CircuitOpen, $"The circuit for host '{host}' is open after repeated failures; the postback was not sent.");
         }
+        catch (Exception ex) when (PostbackDestinationBlockedException.IsIn(ex))
+        {
+            result = Blocked(request.EndpointName, host, state.Attempts, time.GetElapsedTime(started), PostbackDestinationBlockedException.MessageIn(ex)!);
+        }
         catch (HttpRequestException ex)
         {
             result = Failed(request, state, key, PostbackErrorTypes.ConnectionError, $"{ex.HttpRequestError}: {ex.Message}");
@@ -134,7 +150,7 @@ internal sealed class DefaultPostbackSender(
             result = Failed(request, state, key, PostbackErrorTypes.Unexpected, $"{ex.GetType().Name}: {ex.Message}");
         }
 
-        return Finish(activity, result);
+        return Finish(activity, result with { RedactedUrl = redactedUrl });
     }
 
     private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
@@ -179,6 +195,17 @@ internal sealed class DefaultPostbackSender(
         ErrorType = errorType,
         ErrorMessage = message,
         IdempotencyKey = key,
+    };
+
+    private static PostbackResult Blocked(string endpointName, string host, int attempts, TimeSpan elapsed, string message) => new()
+    {
+        EndpointName = endpointName,
+        Outcome = PostbackOutcome.Blocked,
+        Host = host,
+        Attempts = attempts,
+        Elapsed = elapsed,
+        ErrorType = PostbackErrorTypes.Blocked,
+        ErrorMessage = message,
     };
 
     private static PostbackResult Invalid(string endpointName, string errorType, string message) => new()

@@ -65,7 +65,7 @@ public static class PostbackErrorTypes
 }
 
 /// <summary>The result of one postback. A delivery failure is a result, never an exception.</summary>
-public sealed class PostbackResult
+public sealed record PostbackResult
 {
     /// <summary>Gets the endpoint's name.</summary>
     public required string EndpointName { get; init; }
@@ -75,6 +75,9 @@ public sealed class PostbackResult
 
     /// <summary>Gets the partner's host, when the URL got that far. Safe to log; the URL itself is not.</summary>
     public string? Host { get; init; }
+
+    /// <summary>Gets the URL with its query values masked (<see cref="PostbackUrlRedactor"/>), safe to log; <see langword="null"/> when no URL was built.</summary>
+    public string? RedactedUrl { get; init; }
 
     /// <summary>Gets the last HTTP status code received, if any.</summary>
     public int? StatusCode { get; init; }

@@ -11,7 +11,8 @@ internal static class PostbackRetryDecision
 {
     public static ValueTask<bool> ShouldRetry(RetryPredicateArguments<HttpResponseMessage> args, TimeProvider time)
     {
-        if (!HttpClientResiliencePredicates.IsTransient(args.Outcome))
+        // A blocked destination stays blocked: retrying would only knock on the same door.
+        if (!HttpClientResiliencePredicates.IsTransient(args.Outcome) || PostbackDestinationBlockedException.IsIn(args.Outcome.Exception))
         {
             return ValueTask.FromResult(false);
         }

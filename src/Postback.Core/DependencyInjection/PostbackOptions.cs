@@ -58,6 +58,10 @@ public sealed class PostbackOptions
     [Range(0, 1_000_000)]
     public int TemplateCacheSize { get; set; } = 1000;
 
+    /// <summary>Gets or sets where postbacks may go: the connect-time guard against SSRF, on by default.</summary>
+    [Required]
+    public PostbackSecurityOptions Security { get; set; } = new();
+
     /// <summary>Gets or sets the circuit breaker, one per partner host.</summary>
     [Required]
     [ValidateObjectMembers]

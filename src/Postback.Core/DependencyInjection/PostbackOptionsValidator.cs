@@ -48,6 +48,26 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
             failures.Add($"{nameof(PostbackOptions.MaxRetryAfter)} ({options.MaxRetryAfter}) must be shorter than {nameof(PostbackOptions.TotalTimeout)} ({options.TotalTimeout}), or a honoured Retry-After would always time out.");
         }
 
+        if (options.Security is { } security)
+        {
+            try
+            {
+                _ = new PostbackAddressPolicy(security);
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add(ex.Message);
+            }
+
+            foreach (var port in security.AllowedPorts)
+            {
+                if (port is < 1 or > 65535)
+                {
+                    failures.Add($"Postbacks:Security:AllowedPorts holds {port}; a port is from 1 to 65535.");
+                }
+            }
+        }
+
         if (!HeaderRules.IsToken(options.IdempotencyHeaderName))
         {
             failures.Add($"{nameof(PostbackOptions.IdempotencyHeaderName)} '{options.IdempotencyHeaderName}' is not a valid HTTP header name.");

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -39,12 +40,16 @@ public static class PostbackServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PostbackTelemetry>();
+        services.TryAddSingleton<IPostbackDnsResolver, SystemDnsResolver>();
+        services.TryAddSingleton<AddressPolicyProvider>();
         services.TryAddSingleton<IPostbackSender, DefaultPostbackSender>();
         services.TryAddSingleton<IPostbackDispatcher, DefaultPostbackDispatcher>();
 
         httpClient
             .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan) // the pipeline owns every timeout
-            .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(provider.GetRequiredService<IOptionsMonitor<PostbackOptions>>().CurrentValue));
+            .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(
+                provider.GetRequiredService<IOptionsMonitor<PostbackOptions>>().CurrentValue,
+                new ConnectGuard(provider.GetRequiredService<AddressPolicyProvider>().Current, provider.GetRequiredService<IPostbackDnsResolver>())));
 
         httpClient
             .AddResilienceHandler("postback", static (pipeline, context) =>
@@ -105,8 +110,10 @@ public static class PostbackServiceCollectionExtensions
         return builder;
     }
 
-    internal static SocketsHttpHandler CreatePrimaryHandler(PostbackOptions options) => new()
+    internal static SocketsHttpHandler CreatePrimaryHandler(PostbackOptions options, ConnectGuard guard) => new()
     {
+        // Every connection is checked where it is made; see ConnectGuard.
+        ConnectCallback = guard.ConnectAsync,
         // A redirect's target is never contacted: a 3xx becomes a failed result.
         AllowAutoRedirect = false,
         // The body is read raw and bounded; decompression would let a small body expand without limit.
@@ -163,6 +170,9 @@ public static class PostbackServiceCollectionExtensions
                 MinimumThroughput = options.CircuitBreaker.MinimumThroughput,
                 SamplingDuration = options.CircuitBreaker.SamplingDuration,
                 BreakDuration = options.CircuitBreaker.BreakDuration,
+                // A blocked destination is a decision, not a partner failure: it must not open the partner's circuit.
+                ShouldHandle = static args => ValueTask.FromResult(
+                    HttpClientResiliencePredicates.IsTransient(args.Outcome) && !PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)),
             });
         }
 
