@@ -43,6 +43,7 @@ public static class PostbackServiceCollectionExtensions
         services.TryAddSingleton<IPostbackDnsResolver, SystemDnsResolver>();
         services.TryAddSingleton<AddressPolicyProvider>();
         services.TryAddSingleton<IPostbackSender, DefaultPostbackSender>();
+        services.TryAddSingleton<EndpointResolver>();
         services.TryAddSingleton<IPostbackDispatcher, DefaultPostbackDispatcher>();
 
         httpClient

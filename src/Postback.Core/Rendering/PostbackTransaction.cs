@@ -60,6 +60,14 @@ public sealed class PostbackTransaction : IPostbackValueSource
     /// </summary>
     public IDictionary<string, string?> Extra => _extra ??= new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Copies the transaction, extra values included, so a queued copy cannot be changed by its caller.</summary>
+    internal PostbackTransaction Clone()
+    {
+        var copy = (PostbackTransaction)MemberwiseClone();
+        copy._extra = _extra is null ? null : new Dictionary<string, string?>(_extra, StringComparer.OrdinalIgnoreCase);
+        return copy;
+    }
+
     /// <inheritdoc/>
     public PostbackValue GetValue(MacroDefinition macro)
     {
