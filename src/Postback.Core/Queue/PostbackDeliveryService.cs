@@ -100,7 +100,8 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
         {
             while (await _queue.Reader.WaitToReadAsync(abort).ConfigureAwait(false))
             {
-                while (_queue.Reader.TryRead(out var transaction))
+                // After the drain timeout, stop taking transactions: StopAsync reports the unread ones as not dispatched.
+                while (!abort.IsCancellationRequested && _queue.Reader.TryRead(out var transaction))
                 {
                     await DispatchAsync(transaction, abort).ConfigureAwait(false);
                 }

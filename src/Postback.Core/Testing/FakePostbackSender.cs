@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Postback.Internal;
+
+namespace Postback;
+
+/// <summary>One postback a <see cref="FakePostbackSender"/> was asked to send, as it would have gone on the wire.</summary>
+/// <param name="EndpointName">The endpoint's name.</param>
+/// <param name="Method">GET or POST.</param>
+/// <param name="Url">The rendered URL.</param>
+/// <param name="Body">The rendered body, or <see langword="null"/>.</param>
+/// <param name="ContentType">The body's content type, or <see langword="null"/>.</param>
+/// <param name="Headers">The endpoint's extra headers.</param>
+/// <param name="IdempotencyKey">The idempotency key the request would carry.</param>
+/// <param name="Transaction">The transaction, when sent from an endpoint; <see langword="null"/> for a pre-rendered request.</param>
+public sealed record SentPostback(
+    string EndpointName,
+    PostbackHttpMethod Method,
+    string Url,
+    string? Body,
+    string? ContentType,
+    IReadOnlyDictionary<string, string> Headers,
+    string IdempotencyKey,
+    PostbackTransaction? Transaction);
+
+/// <summary>
+/// An <see cref="IPostbackSender"/> for your own tests: it renders exactly as the real sender does, records every
+/// postback instead of sending it, and answers as you tell it (delivered by default). No network is touched.
+/// </summary>
+/// <example>
+/// <code>
+/// var fake = new FakePostbackSender().RespondWith(sent => sent.EndpointName == "partner-b" ? PostbackOutcome.Failed : PostbackOutcome.Delivered);
+/// services.AddPostbacks(configure).UseSender(fake);
+/// // ... run your code ...
+/// fake.Sent.Should().ContainSingle(p => p.Url.Contains("sid=abc"));
+/// </code>
+/// </example>
+public sealed class FakePostbackSender : IPostbackSender
+{
+    private readonly ConcurrentQueue<SentPostback> _sent = new();
+    private Func<SentPostback, CancellationToken, ValueTask<PostbackResult>> _respond;
+
+    /// <summary>Initializes a new instance of the <see cref="FakePostbackSender"/> class that answers every postback as delivered (200).</summary>
+    public FakePostbackSender()
+    {
+        _respond = static (sent, _) => ValueTask.FromResult(Result(sent, PostbackOutcome.Delivered));
+    }
+
+    /// <summary>Gets every postback sent so far, in order.</summary>
+    public IReadOnlyList<SentPostback> Sent => [.. _sent];
+
+    /// <summary>Answers every postback with the given outcome.</summary>
+    /// <param name="outcome">The outcome.</param>
+    /// <returns>This sender.</returns>
+    public FakePostbackSender RespondWith(PostbackOutcome outcome) => RespondWith(_ => outcome);
+
+    /// <summary>Answers each postback with the outcome a function picks.</summary>
+    /// <param name="outcome">Picks the outcome.</param>
+    /// <returns>This sender.</returns>
+    public FakePostbackSender RespondWith(Func<SentPostback, PostbackOutcome> outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        _respond = (sent, _) => ValueTask.FromResult(Result(sent, outcome(sent)));
+        return this;
+    }
+
+    /// <summary>Answers each postback with a result you build, asynchronously (to simulate a slow partner, say).</summary>
+    /// <param name="respond">Builds the result; honour the token to behave like the real sender.</param>
+    /// <returns>This sender.</returns>
+    public FakePostbackSender RespondWith(Func<SentPostback, CancellationToken, ValueTask<PostbackResult>> respond)
+    {
+        _respond = respond ?? throw new ArgumentNullException(nameof(respond));
+        return this;
+    }
+
+    /// <summary>Forgets what was sent.</summary>
+    public void Clear() => _sent.Clear();
+
+    /// <inheritdoc/>
+    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(transaction);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!endpoint.Enabled)
+        {
+            return ValueTask.FromResult(new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Skipped, ErrorMessage = "The endpoint is disabled." });
+        }
+
+        if (!endpoint.Url.TryRender(transaction, out var url, out var error)
+            || (endpoint.Body is { } body && !body.TryRender(transaction, out _, out error)))
+        {
+            return ValueTask.FromResult(new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Invalid, ErrorType = PostbackErrorTypes.RenderError, ErrorMessage = error!.Message });
+        }
+
+        var sent = new SentPostback(
+            endpoint.Name,
+            endpoint.Method,
+            url,
+            endpoint.Body?.Render(transaction),
+            endpoint.BodyContentType,
+            endpoint.Headers,
+            IdempotencyKey.For(endpoint, transaction),
+            transaction);
+        _sent.Enqueue(sent);
+        return _respond(sent, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        var sent = new SentPostback(
+            request.EndpointName,
+            request.Method,
+            request.Url,
+            request.Body,
+            request.ContentType,
+            request.Headers ?? new Dictionary<string, string>(),
+            request.IdempotencyKey ?? IdempotencyKey.For(request),
+            null);
+        _sent.Enqueue(sent);
+        return _respond(sent, cancellationToken);
+    }
+
+    /// <summary>Builds the result a fake answer stands for.</summary>
+    /// <param name="sent">The postback.</param>
+    /// <param name="outcome">The outcome.</param>
+    /// <returns>A result as the real sender would give it, with a plausible status code.</returns>
+    public static PostbackResult Result(SentPostback sent, PostbackOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(sent);
+        return new PostbackResult
+        {
+            EndpointName = sent.EndpointName,
+            Outcome = outcome,
+            Host = Uri.TryCreate(sent.Url, UriKind.Absolute, out var uri) ? uri.IdnHost : null,
+            RedactedUrl = PostbackUrlRedactor.Redact(sent.Url),
+            StatusCode = outcome switch
+            {
+                PostbackOutcome.Delivered => 200,
+                PostbackOutcome.Rejected => 400,
+                PostbackOutcome.Failed => 503,
+                _ => null,
+            },
+            Attempts = outcome is PostbackOutcome.Delivered or PostbackOutcome.Rejected or PostbackOutcome.Failed ? 1 : 0,
+            IdempotencyKey = sent.IdempotencyKey,
+            ErrorType = outcome switch
+            {
+                PostbackOutcome.Rejected or PostbackOutcome.Failed => PostbackErrorTypes.HttpError,
+                PostbackOutcome.Blocked => PostbackErrorTypes.Blocked,
+                PostbackOutcome.Invalid => PostbackErrorTypes.InvalidRequest,
+                _ => null,
+            },
+            ErrorMessage = outcome == PostbackOutcome.Delivered ? null : $"Fake outcome: {outcome}.",
+        };
+    }
+}
+
+/// <summary>Test helpers for <see cref="IPostbackBuilder"/>.</summary>
+public static class PostbackTestingBuilderExtensions
+{
+    /// <summary>Replaces the real sender, for tests: the dispatcher and the queue then send through <paramref name="sender"/>.</summary>
+    /// <param name="builder">The builder from <c>AddPostbacks</c>.</param>
+    /// <param name="sender">The sender, usually a <see cref="FakePostbackSender"/>.</param>
+    /// <returns>The builder.</returns>
+    public static IPostbackBuilder UseSender(this IPostbackBuilder builder, IPostbackSender sender)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(sender);
+        builder.Services.RemoveAll<IPostbackSender>();
+        builder.Services.AddSingleton(sender);
+        return builder;
+    }
+}
