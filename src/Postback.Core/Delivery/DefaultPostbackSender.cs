@@ -27,7 +27,10 @@ internal sealed class DefaultPostbackSender(
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(transaction);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<PostbackResult>(cancellationToken);
+        }
 
         if (!endpoint.Enabled)
         {
@@ -58,7 +61,11 @@ internal sealed class DefaultPostbackSender(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.EndpointName, nameof(request));
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<PostbackResult>(cancellationToken);
+        }
+
         return SendCoreAsync(request, headersChecked: false, cancellationToken);
     }
 
@@ -107,9 +114,10 @@ internal sealed class DefaultPostbackSender(
         {
             foreach (var (name, value) in request.Headers)
             {
+                // Checked up front (CheckRequest, or the endpoint): a content header comes only with a body.
                 if (!message.Headers.TryAddWithoutValidation(name, value))
                 {
-                    message.Content?.Headers.TryAddWithoutValidation(name, value);
+                    message.Content!.Headers.TryAddWithoutValidation(name, value);
                 }
             }
         }
@@ -134,7 +142,10 @@ internal sealed class DefaultPostbackSender(
         }
         catch (BrokenCircuitException)
         {
-            result = Failed(request, state, key, PostbackErrorTypes.CircuitOpen, $"The circuit for host '{host}' is open after repeated failures; the postback was not sent.");
+            var why = state.Attempts == 0
+                ? $"The circuit for host '{host}' is open after repeated failures; the postback was not sent."
+                : $"The circuit for host '{host}' opened after attempt {state.Attempts} failed; no further attempt was made.";
+            result = Failed(request, state, key, PostbackErrorTypes.CircuitOpen, why) with { StatusCode = state.LastStatusCode };
         }
         catch (Exception ex) when (PostbackDestinationBlockedException.IsIn(ex))
         {
@@ -253,6 +264,11 @@ internal sealed class DefaultPostbackSender(
                 if (HeaderRules.Check(name, value, settings.IdempotencyHeaderName) is { } problem)
                 {
                     return problem;
+                }
+
+                if (request.Body is null && HeaderRules.IsContentHeader(name))
+                {
+                    return $"The header '{name}' describes a body, and this request has none.";
                 }
             }
         }

@@ -48,10 +48,11 @@ internal sealed class EndpointResolver
         foreach (var provider in _providers)
         {
             var providerName = provider.GetType().Name;
-            IEnumerable<PostbackEndpointOptions> definitions;
+            List<PostbackEndpointOptions?> definitions;
             try
             {
-                definitions = await provider.GetEndpointsAsync(transaction, cancellationToken).ConfigureAwait(false);
+                // Enumerated here, inside the try: a lazy sequence (an iterator, a deferred query) fails on enumeration.
+                definitions = [.. await provider.GetEndpointsAsync(transaction, cancellationToken).ConfigureAwait(false) ?? []];
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -67,13 +68,13 @@ internal sealed class EndpointResolver
                 continue;
             }
 
-            foreach (var definition in definitions ?? [])
+            foreach (var definition in definitions)
             {
                 var name = string.IsNullOrWhiteSpace(definition?.Name) ? providerName + ":(unnamed)" : definition.Name;
                 PostbackEndpoint? endpoint = null;
                 var problem = definition is null ? "The provider returned a null endpoint."
                     : string.IsNullOrWhiteSpace(definition.Name) ? $"An endpoint from provider '{providerName}' has no Name."
-                    : EndpointCompiler.TryCompile(name, definition, settings, _cache, out endpoint, out var compileProblem) ? null
+                    : EndpointCompiler.TryCompile(name, definition, settings, _cache, out endpoint, out var compileProblem, source: $"Endpoint '{name}' from provider '{providerName}'") ? null
                     : compileProblem;
                 if (problem is not null || endpoint is null)
                 {

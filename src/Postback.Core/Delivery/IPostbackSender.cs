@@ -33,7 +33,11 @@ public interface IPostbackDispatcher
     /// </summary>
     /// <param name="transaction">The transaction.</param>
     /// <param name="cancellationToken">Cancels the sends.</param>
-    /// <returns>The results, in endpoint order: configured endpoints first, then each provider's.</returns>
+    /// <returns>
+    /// One result per endpoint sent to (configured endpoints first, then each provider's, in order), followed by a result
+    /// for each provider that failed and each endpoint that did not compile. Disabled endpoints and endpoints for other
+    /// traffic sources get no result: nothing was due to them.
+    /// </returns>
     Task<System.Collections.Generic.IReadOnlyList<PostbackResult>> DispatchAsync(PostbackTransaction transaction, CancellationToken cancellationToken = default);
 }
 

@@ -92,6 +92,11 @@ public sealed class PostbackEndpoint
                     throw new ArgumentException($"Endpoint '{name}': {problem}", nameof(headers));
                 }
 
+                if (body is null && HeaderRules.IsContentHeader(headerName))
+                {
+                    throw new ArgumentException($"Endpoint '{name}': the header '{headerName}' describes a body, and this endpoint sends none.", nameof(headers));
+                }
+
                 if (!copy.TryAdd(headerName, value))
                 {
                     throw new ArgumentException($"Endpoint '{name}': the header '{headerName}' is given twice.", nameof(headers));

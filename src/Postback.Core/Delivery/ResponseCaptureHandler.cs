@@ -27,6 +27,9 @@ internal sealed class PostbackSendState
 
     public bool BodyTruncated { get; set; }
 
+    /// <summary>The status of the last attempt that got a response, kept for results that end in an exception.</summary>
+    public int? LastStatusCode { get; set; }
+
     public int CountAttempt() => Interlocked.Increment(ref _attempts);
 }
 
@@ -43,6 +46,11 @@ internal sealed class ResponseCaptureHandler : DelegatingHandler
         state?.CountAttempt();
 
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (state is not null)
+        {
+            state.LastStatusCode = (int)response.StatusCode;
+        }
+
         var limit = state?.Options.MaxResponseBodyBytes ?? 4096;
         var original = response.Content;
         try

@@ -30,7 +30,7 @@ public sealed class PostbackOptions
     /// <summary>Gets or sets the timeout of one postback, all attempts and waits included. The default is 30 seconds.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets the timeout for establishing a connection. The default is 5 seconds.</summary>
+    /// <summary>Gets or sets the timeout for establishing a connection. The default is 5 seconds; the attempt timeout still applies when it is shorter.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets how many times a failed attempt is retried (network errors, 408, 429, 5xx). The default is 3; 0 turns retries off.</summary>
@@ -41,8 +41,9 @@ public sealed class PostbackOptions
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Gets or sets the longest <c>Retry-After</c> the sender waits for. A partner asking for longer gets no retry: the result
-    /// fails with <see cref="PostbackErrorTypes.RetryAfterTooLong"/> and says when to retry. The default is 10 seconds.
+    /// Gets or sets the longest <c>Retry-After</c> the sender waits for. A partner asking for longer, or for longer than the
+    /// total timeout leaves, gets no retry: the result fails with <see cref="PostbackErrorTypes.RetryAfterTooLong"/> and
+    /// says when to retry. The default is 10 seconds.
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -109,14 +110,16 @@ public sealed class PostbackCircuitBreakerOptions
     public double FailureRatio { get; set; } = 0.5;
 
     /// <summary>
-    /// Gets or sets the attempts needed in the window before the ratio counts. The default is 4, so a partner that gets a
-    /// handful of postbacks an hour still trips it (the standard handler's 100 in 30 seconds never would).
+    /// Gets or sets the attempts (not postbacks: retries count) needed in the window before the ratio counts. The default
+    /// is 8: two postbacks that fail every attempt (1 + 3 retries each) trip it, so a partner that gets a handful of
+    /// postbacks an hour still does (the standard handler's 100 in 30 seconds never would), while one postback's
+    /// retries alone do not.
     /// </summary>
     [Range(2, 10_000)]
-    public int MinimumThroughput { get; set; } = 4;
+    public int MinimumThroughput { get; set; } = 8;
 
-    /// <summary>Gets or sets the sampling window. The default is 2 minutes.</summary>
-    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>Gets or sets the sampling window. The default is 5 minutes.</summary>
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets or sets how long the circuit stays open. The default is 30 seconds.</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -38,16 +38,6 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
             failures.Add($"{nameof(PostbackOptions.AttemptTimeout)} ({options.AttemptTimeout}) must not exceed {nameof(PostbackOptions.TotalTimeout)} ({options.TotalTimeout}).");
         }
 
-        if (options.ConnectTimeout > options.AttemptTimeout)
-        {
-            failures.Add($"{nameof(PostbackOptions.ConnectTimeout)} ({options.ConnectTimeout}) must not exceed {nameof(PostbackOptions.AttemptTimeout)} ({options.AttemptTimeout}).");
-        }
-
-        if (options.MaxRetryAfter >= options.TotalTimeout)
-        {
-            failures.Add($"{nameof(PostbackOptions.MaxRetryAfter)} ({options.MaxRetryAfter}) must be shorter than {nameof(PostbackOptions.TotalTimeout)} ({options.TotalTimeout}), or a honoured Retry-After would always time out.");
-        }
-
         if (options.Security is { } security)
         {
             try

@@ -48,6 +48,7 @@ public static class PostbackServiceCollectionExtensions
 
         httpClient
             .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan) // the pipeline owns every timeout
+            .RemoveAllLoggers() // the factory's loggers write the URL, path values included; ours log endpoint and host only
             .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(
                 provider.GetRequiredService<IOptionsMonitor<PostbackOptions>>().CurrentValue,
                 new ConnectGuard(provider.GetRequiredService<AddressPolicyProvider>().Current, provider.GetRequiredService<IPostbackDnsResolver>())));
@@ -144,7 +145,8 @@ public static class PostbackServiceCollectionExtensions
                 ShouldHandle = args => PostbackRetryDecision.ShouldRetry(args, time),
                 OnRetry = args =>
                 {
-                    var request = args.Outcome.Result?.RequestMessage;
+                    // From the context, not the response: an attempt that timed out or failed to connect has no response.
+                    var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
                     if (request is not null && request.Options.TryGetValue(PostbackSendState.Key, out var state))
                     {
                         telemetry.RecordRetry(state.EndpointName);

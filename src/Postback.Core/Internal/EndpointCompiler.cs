@@ -12,10 +12,13 @@ internal static class EndpointCompiler
         PostbackOptions options,
         TemplateCache? cache,
         [NotNullWhen(true)] out PostbackEndpoint? endpoint,
-        [NotNullWhen(false)] out string? problem)
+        [NotNullWhen(false)] out string? problem,
+        string? source = null)
     {
         endpoint = null;
-        var where = $"Postbacks:Endpoints:{name}";
+
+        // Configuration paths for configured endpoints; a provider's endpoint is named with its provider instead.
+        var where = source ?? $"Postbacks:Endpoints:{name}";
         if (string.IsNullOrWhiteSpace(definition.Url))
         {
             problem = $"{where}:Url is required.";

@@ -43,6 +43,13 @@ internal static class HeaderRules
         return null;
     }
 
+    /// <summary>Headers that describe a body: they can only be sent with one.</summary>
+    public static bool IsContentHeader(string name) =>
+        name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
+
     public static bool IsToken(string? name) => !string.IsNullOrEmpty(name) && !name.AsSpan().ContainsAnyExcept(TokenChars);
 
     private static string Printable(string? text) =>

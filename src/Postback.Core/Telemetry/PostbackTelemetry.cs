@@ -46,7 +46,8 @@ internal sealed class PostbackTelemetry
         }
 
         _sends.Add(1, tags);
-        if (result.Attempts > 0)
+        // Skipped and invalid postbacks never reach the pipeline: they have a count but no duration.
+        if (result.Outcome is not (PostbackOutcome.Skipped or PostbackOutcome.Invalid))
         {
             _duration.Record(result.Elapsed.TotalSeconds, tags);
         }

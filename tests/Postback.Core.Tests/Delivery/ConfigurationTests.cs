@@ -112,8 +112,8 @@ public sealed class ConfigurationTests
 
     [Theory]
     [InlineData("Postbacks:AttemptTimeout", "00:00:40", "AttemptTimeout")]
-    [InlineData("Postbacks:ConnectTimeout", "00:00:05", "ConnectTimeout")]
-    [InlineData("Postbacks:MaxRetryAfter", "00:00:30", "MaxRetryAfter")]
+    [InlineData("Postbacks:ConnectTimeout", "00:10:00", "ConnectTimeout")]
+    [InlineData("Postbacks:MaxRetryAfter", "00:20:00", "MaxRetryAfter")]
     [InlineData("Postbacks:MaxRetryAttempts", "11", "MaxRetryAttempts")]
     [InlineData("Postbacks:IdempotencyHeaderName", "Bad Header", "IdempotencyHeaderName")]
     [InlineData("Postbacks:CircuitBreaker:MinimumThroughput", "1", "MinimumThroughput")]

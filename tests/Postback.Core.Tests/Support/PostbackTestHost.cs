@@ -24,6 +24,12 @@ public static class PostbackTestHost
         options.AttemptTimeout = TimeSpan.FromSeconds(10);
         options.TotalTimeout = TimeSpan.FromSeconds(20);
         options.MaxRetryAfter = TimeSpan.FromSeconds(5);
+
+        // The partner stand-ins listen on 127.0.0.1, which the SSRF guard denies by default: allow exactly that address.
+        if (!options.Security.AllowedNetworks.Contains("127.0.0.1/32"))
+        {
+            options.Security.AllowedNetworks.Add("127.0.0.1/32");
+        }
     }
 
     /// <summary>Adds Postback.Core for a test: <see cref="ConfigureForLoopback"/> first, then the configuration section, if any.</summary>
