@@ -68,22 +68,29 @@ public sealed class KestrelReceiver : IAsyncDisposable
     /// <summary>Starts a receiver; by default it answers 200 with the body <c>ok</c>.</summary>
     /// <param name="handler">The default handler, used when no scripted response is left.</param>
     /// <returns>The started receiver.</returns>
-    public static async Task<KestrelReceiver> StartAsync(Func<HttpContext, Task>? handler = null)
+    public static Task<KestrelReceiver> StartAsync(Func<HttpContext, Task>? handler = null) => StartAsync(IPAddress.Loopback, handler);
+
+    /// <summary>Starts a receiver on another loopback address, such as 127.0.0.2, the tests' stand-in for a public partner.</summary>
+    /// <param name="address">A loopback address; anything else is refused.</param>
+    /// <param name="handler">The default handler, used when no scripted response is left.</param>
+    /// <returns>The started receiver.</returns>
+    public static async Task<KestrelReceiver> StartAsync(IPAddress address, Func<HttpContext, Task>? handler = null)
     {
+        IPAddress.IsLoopback(address).Should().BeTrue("tests only ever listen on loopback");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, 0));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
         var receiver = new KestrelReceiver(app, handler ?? Respond(200, "ok"));
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var uri = new Uri(address);
-        uri.Host.Should().Be("127.0.0.1", "the receiver only ever listens on loopback");
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var uri = new Uri(bound);
+        uri.Host.Should().Be(address.ToString(), "the receiver only ever listens on loopback");
         receiver.Port = uri.Port;
-        receiver.BaseUrl = $"http://127.0.0.1:{uri.Port}";
+        receiver.BaseUrl = $"http://{address}:{uri.Port}";
         return receiver;
     }
 
