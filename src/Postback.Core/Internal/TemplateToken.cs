@@ -54,4 +54,10 @@ internal struct TemplateToken
 
     /// <summary>The text rendered when the value is missing or empty.</summary>
     public string? Default;
+
+    /// <summary>
+    /// A macro with no format in a URL part that percent-encodes (path, query, fragment, user-info), where the render
+    /// loop takes its inline fast paths. Set once the context is known.
+    /// </summary>
+    public bool IsPlain;
 }

@@ -17,6 +17,9 @@ public sealed partial class PostbackTemplate
     // Enough for nearly every postback URL; rendering starts here on the stack and moves to a pooled array beyond it.
     private const int StackBufferLength = 1024;
 
+    // Room for any formatted number or date: formats are at most 64 characters and checked at parse time.
+    private const int ScratchLength = 256;
+
     /// <summary>Renders the template for a transaction.</summary>
     /// <param name="transaction">The transaction's values.</param>
     /// <returns>The rendered text.</returns>
@@ -198,39 +201,46 @@ public sealed partial class PostbackTemplate
         var tokens = _tokens;
         written = 0;
         failure = default;
+
+        // One scratch buffer for the whole render, for formats whose output must be encoded before it is written.
+        Span<char> scratch = stackalloc char[ScratchLength];
         int hostStart = -1, hostEnd = -1, portStart = -1, portEnd = -1, pathStart = -1, pathEnd = -1;
 
         for (var t = 0; t < tokens.Length; t++)
         {
             ref readonly var token = ref tokens[t];
-            if (t == _host.StartToken)
+            // Only templates with a macro in the host, port or path record where those parts land in the output.
+            if (_hasRegions)
             {
-                hostStart = written + _host.StartOffset;
-            }
+                if (t == _host.StartToken)
+                {
+                    hostStart = written + _host.StartOffset;
+                }
 
-            if (t == _host.EndToken)
-            {
-                hostEnd = written + _host.EndOffset;
-            }
+                if (t == _host.EndToken)
+                {
+                    hostEnd = written + _host.EndOffset;
+                }
 
-            if (t == _port.StartToken)
-            {
-                portStart = written + _port.StartOffset;
-            }
+                if (t == _port.StartToken)
+                {
+                    portStart = written + _port.StartOffset;
+                }
 
-            if (t == _port.EndToken)
-            {
-                portEnd = written + _port.EndOffset;
-            }
+                if (t == _port.EndToken)
+                {
+                    portEnd = written + _port.EndOffset;
+                }
 
-            if (t == _path.StartToken)
-            {
-                pathStart = written + _path.StartOffset;
-            }
+                if (t == _path.StartToken)
+                {
+                    pathStart = written + _path.StartOffset;
+                }
 
-            if (t == _path.EndToken)
-            {
-                pathEnd = written + _path.EndOffset;
+                if (t == _path.EndToken)
+                {
+                    pathEnd = written + _path.EndOffset;
+                }
             }
 
             if (token.Kind == TokenKind.Literal)
@@ -245,7 +255,51 @@ public sealed partial class PostbackTemplate
             }
 
             var value = token.Macro is null ? default : source.GetValue(token.Macro);
-            var status = WriteMacro(in token, value, destination, ref written, out var code);
+
+            // The common cases, inline, for a macro with no format in a URL part that percent-encodes: text that needs
+            // no escaping, numbers (invariant digits, '-' and '.' are unreserved), the default date, a missing value.
+            if (token.IsPlain)
+            {
+                switch (value.Kind)
+                {
+                    case PostbackValueKind.Text when value.Text!.Length > 0 && ValueEncoder.IsUnreserved(value.Text):
+                        if (!value.Text.AsSpan().TryCopyTo(destination[written..]))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        written += value.Text.Length;
+                        continue;
+                    case PostbackValueKind.Decimal:
+                        if (!value.DecimalValue.TryFormat(destination[written..], out var decimalLength, default, CultureInfo.InvariantCulture))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        written += decimalLength;
+                        continue;
+                    case PostbackValueKind.Int64:
+                        if (!value.Int64Value.TryFormat(destination[written..], out var integerLength, default, CultureInfo.InvariantCulture))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        written += integerLength;
+                        continue;
+                    case PostbackValueKind.DateTime:
+                        if (destination.Length - written < IsoTime.EscapedLength)
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        written += IsoTime.Write(new DateTime(value.UtcTicks, DateTimeKind.Utc), destination[written..], escapeColons: true);
+                        continue;
+                    case PostbackValueKind.None when token.Default is null && Options.MissingValues == MissingValuePolicy.Empty:
+                        continue;
+                }
+            }
+
+            var status = WriteMacro(in token, in value, destination, ref written, scratch, out var code);
             if (status != WriteStatus.Done)
             {
                 failure = new RenderFailure(code, t);
@@ -298,7 +352,7 @@ public sealed partial class PostbackTemplate
         return WriteStatus.Done;
     }
 
-    private WriteStatus WriteMacro(in TemplateToken token, PostbackValue value, Span<char> destination, ref int written, out PostbackRenderErrorCode code)
+    private WriteStatus WriteMacro(in TemplateToken token, in PostbackValue value, Span<char> destination, ref int written, Span<char> scratch, out PostbackRenderErrorCode code)
     {
         code = default;
         var context = token.Context;
@@ -324,7 +378,6 @@ public sealed partial class PostbackTemplate
 
         var declared = token.Macro?.ValueType ?? MacroValueType.Text;
         var formatted = token.FormatKind is MacroFormat.Custom or MacroFormat.Unix or MacroFormat.UnixMilliseconds;
-        Span<char> scratch = stackalloc char[256];
         int length;
         switch (value.Kind)
         {
@@ -374,10 +427,21 @@ public sealed partial class PostbackTemplate
                         utc.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture);
                         break;
                     default:
-                        // yyyy-MM-ddTHH:mm:ssZ: the sortable pattern plus the UTC designator.
-                        utc.TryFormat(scratch, out length, "s", CultureInfo.InvariantCulture);
-                        scratch[length++] = 'Z';
-                        break;
+                        // yyyy-MM-ddTHH:mm:ssZ, written digit by digit: in URL and form contexts the colons come out
+                        // already escaped (%3A), so the text needs no second pass. JSON needs quotes outside a string.
+                        if (context is MacroContext.JsonString or MacroContext.JsonValue || raw || context is MacroContext.Host or MacroContext.Port)
+                        {
+                            length = IsoTime.Write(utc, scratch, escapeColons: false);
+                            break;
+                        }
+
+                        if (destination.Length - written < IsoTime.EscapedLength)
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        written += IsoTime.Write(utc, destination[written..], escapeColons: true);
+                        return WriteStatus.Done;
                 }
 
                 return WriteText(scratch[..length], context, raw, destination, ref written, out code);

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Postback;
 
@@ -31,27 +32,40 @@ public enum PostbackValueKind
 /// <see cref="int"/> and <see cref="DateTimeOffset"/> and their nullable forms; <see langword="null"/> converts to
 /// <see cref="None"/>.
 /// </remarks>
+[StructLayout(LayoutKind.Explicit)]
 public readonly struct PostbackValue : IEquatable<PostbackValue>
 {
+    // The number fields share their bytes: a value is one kind at a time, and a smaller struct is cheaper to return
+    // from every GetValue call on the render path.
+    [FieldOffset(0)]
     private readonly string? _text;
+
+    [FieldOffset(8)]
     private readonly decimal _decimal;
 
     // Int64 values, or the UTC ticks of a DateTime value.
+    [FieldOffset(8)]
     private readonly long _int64;
+
+    [FieldOffset(24)]
+    private readonly PostbackValueKind _kind;
 
     private PostbackValue(PostbackValueKind kind, string? text, decimal number, long int64)
     {
-        Kind = kind;
+        _kind = kind;
         _text = text;
         _decimal = number;
-        _int64 = int64;
+        if (kind != PostbackValueKind.Decimal)
+        {
+            _int64 = int64;
+        }
     }
 
     /// <summary>Gets the missing value.</summary>
     public static PostbackValue None => default;
 
     /// <summary>Gets the kind of value held.</summary>
-    public PostbackValueKind Kind { get; }
+    public PostbackValueKind Kind => _kind;
 
     /// <summary>Gets a value indicating whether the value is missing or is empty text; a macro's default applies then.</summary>
     public bool IsEmpty => Kind == PostbackValueKind.None || (Kind == PostbackValueKind.Text && _text!.Length == 0);
@@ -135,13 +149,25 @@ public readonly struct PostbackValue : IEquatable<PostbackValue>
 
     /// <inheritdoc/>
     public bool Equals(PostbackValue other) =>
-        Kind == other.Kind && string.Equals(_text, other._text, StringComparison.Ordinal) && _decimal == other._decimal && _int64 == other._int64;
+        Kind == other.Kind && Kind switch
+        {
+            PostbackValueKind.Text => string.Equals(_text, other._text, StringComparison.Ordinal),
+            PostbackValueKind.Decimal => _decimal == other._decimal,
+            PostbackValueKind.None => true,
+            _ => _int64 == other._int64,
+        };
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is PostbackValue other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(Kind, _text, _decimal, _int64);
+    public override int GetHashCode() => Kind switch
+    {
+        PostbackValueKind.Text => HashCode.Combine(Kind, _text),
+        PostbackValueKind.Decimal => HashCode.Combine(Kind, _decimal),
+        PostbackValueKind.None => 0,
+        _ => HashCode.Combine(Kind, _int64),
+    };
 
     /// <summary>Returns the value's invariant text (unencoded); empty for <see cref="None"/>.</summary>
     /// <returns>The text.</returns>

@@ -26,6 +26,7 @@ public sealed partial class PostbackTemplate
     private readonly ValidatedRegion _host;
     private readonly ValidatedRegion _port;
     private readonly ValidatedRegion _path;
+    private readonly bool _hasRegions;
     private readonly int _schemeEnd;
     private IReadOnlyList<PostbackTemplateWarning>? _warnings;
     private IReadOnlyList<PostbackMacroReference>? _macros;
@@ -33,6 +34,7 @@ public sealed partial class PostbackTemplate
     private PostbackTemplate(string text, PostbackTemplateOptions options, TemplateToken[] tokens, ValidatedRegion host, ValidatedRegion port, ValidatedRegion path, int schemeEnd)
     {
         _path = path;
+        _hasRegions = !host.IsNone || !port.IsNone || !path.IsNone;
         Text = text;
         Options = options;
         _tokens = tokens;
@@ -325,6 +327,8 @@ public sealed partial class PostbackTemplate
                     if (token.Kind == TokenKind.Macro)
                     {
                         token.Context = contexts[next++];
+                        token.IsPlain = token.FormatKind == MacroFormat.Default
+                            && token.Context is MacroContext.Path or MacroContext.Query or MacroContext.Fragment or MacroContext.UserInfo;
                     }
                 }
             }
