@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -55,20 +56,31 @@ internal sealed class ResponseCaptureHandler : DelegatingHandler
         var original = response.Content;
         try
         {
-            // One byte more than the limit tells a body of exactly the limit from a longer one.
-            var buffer = new byte[limit + 1];
+            // One byte more than the limit tells a body of exactly the limit from a longer one. The read buffer is
+            // pooled; only what was read is kept.
+            var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
             var total = 0;
-            var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
+            byte[] body;
+            try
             {
-                int read;
-                while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+                var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
                 {
-                    total += read;
+                    int read;
+                    while (total <= limit && (read = await stream.ReadAsync(buffer.AsMemory(total, limit + 1 - total), cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        total += read;
+                    }
                 }
+
+                body = buffer.AsSpan(0, Math.Min(total, limit)).ToArray();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            var captured = new ByteArrayContent(buffer, 0, Math.Min(total, limit));
+            var captured = new ByteArrayContent(body);
             foreach (var header in original.Headers)
             {
                 if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))

@@ -1,0 +1,74 @@
+using System.Net;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Postback.Benchmarks;
+
+/// <summary>
+/// The whole send path through the real <see cref="IHttpClientFactory"/> pipeline (render, idempotency key, resilience
+/// pipeline, bounded body read, result, telemetry) against a raw <see cref="HttpClient.SendAsync(HttpRequestMessage)"/> on the
+/// same handler. The handler answers 200 at once and never touches the network, so the difference is the library's overhead.
+/// </summary>
+[MemoryDiagnoser]
+public class SendPathBenchmarks : IDisposable
+{
+    private const string Template = "https://partner.example/pixel.track?sid=#fobs#&orderid=#on#&amount=#sa#&commission=#ca#&date=#et#";
+
+    private ServiceProvider _services = null!;
+    private IPostbackSender _sender = null!;
+    private PostbackEndpoint _endpoint = null!;
+    private PostbackTransaction _transaction = null!;
+    private HttpClient _raw = null!;
+    private string _rawUrl = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPostbacks()
+            .HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(static () => new NoRemoteCallHandler());
+        _services = services.BuildServiceProvider();
+        _sender = _services.GetRequiredService<IPostbackSender>();
+        _endpoint = new PostbackEndpoint("partner", PostbackTemplate.Parse(Template));
+        _transaction = Scenarios.FlexOffersTransaction();
+        _rawUrl = _endpoint.Url.Render(_transaction);
+        _raw = new HttpClient(new NoRemoteCallHandler());
+
+        var result = _sender.SendAsync(_endpoint, _transaction).AsTask().GetAwaiter().GetResult();
+        if (result.Outcome != PostbackOutcome.Delivered || result.Attempts != 1)
+        {
+            throw new InvalidOperationException("The send path did not deliver: " + result);
+        }
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _raw?.Dispose();
+        _services?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Benchmark(Baseline = true, Description = "Raw HttpClient.SendAsync, same handler")]
+    public async Task<int> RawHttpClient()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _rawUrl);
+        using var response = await _raw.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return (int)response.StatusCode;
+    }
+
+    [Benchmark(Description = "IPostbackSender.SendAsync (render + pipeline + result)")]
+    public async Task<int> PostbackSender()
+    {
+        var result = await _sender.SendAsync(_endpoint, _transaction);
+        return result.StatusCode ?? 0;
+    }
+
+    /// <summary>Answers 200 with a small body at once; nothing leaves the process.</summary>
+    private sealed class NoRemoteCallHandler : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent("ok") });
+    }
+}
