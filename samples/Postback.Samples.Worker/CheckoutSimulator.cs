@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Postback.Samples.Worker;
+
+/// <summary>
+/// Stands for the part of an app where sales happen (a checkout, a message consumer): it puts each transaction on the
+/// postback queue and moves on, without waiting for any partner. Then, being a sample, it asks the host to stop.
+/// </summary>
+public sealed class CheckoutSimulator(
+    IPostbackQueue queue,
+    PostbackLog log,
+    IOptions<PostbackOptions> options,
+    IHostApplicationLifetime lifetime) : BackgroundService
+{
+    private static readonly string[] TrafficSources = ["email", "social", "coupon", "email", "social"];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Start producing once every hosted service has started, the queue's delivery service included.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        // Twenty sales, one every 20 ms. EnqueueAsync returns as soon as the queue has accepted the transaction (it
+        // keeps a copy); it only waits when the queue is full, and throws once the host is shutting down.
+        const int Count = 20;
+        for (var i = 1; i <= Count; i++)
+        {
+            var transaction = new PostbackTransaction
+            {
+                OrderNumber = $"ORD-{2000 + i}",
+                TrafficSource = TrafficSources[i % TrafficSources.Length],
+                SubId1 = $"pub-{7700 + i}",
+                SaleAmount = 10m + i,
+                CommissionAmount = 1m + (i / 10m),
+                EventTime = DateTimeOffset.UtcNow,
+            };
+            log.Expect(transaction, PostbacksOwed(transaction));
+            await queue.EnqueueAsync(transaction, stoppingToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(20), stoppingToken);
+        }
+
+        log.Note($"enqueued {Count} transactions ({log.Owed} postbacks); {log.Observed} observed so far");
+
+        // A real worker runs until it is told to stop: Ctrl+C, or SIGTERM from the orchestrator. The sample stops
+        // itself as soon as the last sale is enqueued, while postbacks are still queued and in flight, so the output
+        // shows the drain: none is lost, each is delivered (or would be reported abandoned after the drain timeout).
+        lifetime.StopApplication();
+    }
+
+    // A postback is owed to every enabled endpoint whose traffic sources include the transaction's (or that has none).
+    private int PostbacksOwed(PostbackTransaction transaction) => options.Value.Endpoints.Values.Count(endpoint =>
+        endpoint.Enabled
+        && (endpoint.TrafficSources.Count == 0 || endpoint.TrafficSources.Contains(transaction.TrafficSource!, StringComparer.OrdinalIgnoreCase)));
+}
