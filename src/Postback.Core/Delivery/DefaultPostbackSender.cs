@@ -37,8 +37,9 @@ internal sealed class DefaultPostbackSender(
             return ValueTask.FromResult(Finish(null, new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Skipped, ErrorMessage = "The endpoint is disabled." }));
         }
 
+        string? body = null;
         if (!endpoint.Url.TryRender(transaction, out var url, out var error)
-            || (endpoint.Body is { } bodyTemplate && !bodyTemplate.TryRender(transaction, out _, out error)))
+            || (endpoint.Body is { } bodyTemplate && !bodyTemplate.TryRender(transaction, out body, out error)))
         {
             return ValueTask.FromResult(Finish(null, Invalid(endpoint.Name, PostbackErrorTypes.RenderError, error!.Message)));
         }
@@ -48,7 +49,7 @@ internal sealed class DefaultPostbackSender(
             EndpointName = endpoint.Name,
             Url = url,
             Method = endpoint.Method,
-            Body = endpoint.Body?.Render(transaction),
+            Body = body,
             ContentType = endpoint.BodyContentType,
             Headers = endpoint.Headers,
             IdempotencyKey = IdempotencyKey.For(endpoint, transaction),

@@ -206,9 +206,10 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
 
     /// <summary>The partner host a postback is limited by: scheme, host and port of its rendered URL.</summary>
     private static string HostKey(PostbackEndpoint endpoint, PostbackTransaction transaction) =>
-        endpoint.Url.TryRender(transaction, out var url, out _) && Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        endpoint.StaticAuthority
+        ?? (endpoint.Url.TryRender(transaction, out var url, out _) && Uri.TryCreate(url, UriKind.Absolute, out var uri)
             ? uri.GetLeftPart(UriPartial.Authority)
-            : "(invalid):" + endpoint.Name;
+            : "(invalid):" + endpoint.Name);
 
     private async ValueTask CompleteAsync(PostbackTransaction transaction, PostbackResult result)
     {

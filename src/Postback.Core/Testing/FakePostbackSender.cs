@@ -93,8 +93,9 @@ public sealed class FakePostbackSender : IPostbackSender
             return ValueTask.FromResult(new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Skipped, ErrorMessage = "The endpoint is disabled." });
         }
 
+        string? body = null;
         if (!endpoint.Url.TryRender(transaction, out var url, out var error)
-            || (endpoint.Body is { } body && !body.TryRender(transaction, out _, out error)))
+            || (endpoint.Body is { } bodyTemplate && !bodyTemplate.TryRender(transaction, out body, out error)))
         {
             return ValueTask.FromResult(new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Invalid, ErrorType = PostbackErrorTypes.RenderError, ErrorMessage = error!.Message });
         }
@@ -103,7 +104,7 @@ public sealed class FakePostbackSender : IPostbackSender
             endpoint.Name,
             endpoint.Method,
             url,
-            endpoint.Body?.Render(transaction),
+            body,
             endpoint.BodyContentType,
             endpoint.Headers,
             IdempotencyKey.For(endpoint, transaction),
