@@ -15,7 +15,9 @@ namespace Postback.Tests.Support;
 
 /// <summary>
 /// A partner's server for integration tests: real Kestrel on 127.0.0.1 and a random port. Each request is recorded
-/// (decoded by ASP.NET Core) and answered by the next scripted response, or by the default handler.
+/// (decoded by ASP.NET Core) and answered by the next scripted response, or by the default handler. For load runs it
+/// can only count requests instead (<c>recordRequests: false</c>): recording copies every header and query value into
+/// a list under a lock, which costs CPU and memory that a load run should not measure.
 /// </summary>
 public sealed class KestrelReceiver : IAsyncDisposable
 {
@@ -24,12 +26,15 @@ public sealed class KestrelReceiver : IAsyncDisposable
     private readonly List<ReceivedRequest> _requests = [];
     private readonly SemaphoreSlim _hitSignal = new(0);
     private readonly Lock _gate = new();
+    private readonly bool _recordRequests;
     private Func<HttpContext, Task> _handler;
+    private int _hitCount;
 
-    private KestrelReceiver(WebApplication app, Func<HttpContext, Task> handler)
+    private KestrelReceiver(WebApplication app, Func<HttpContext, Task> handler, bool recordRequests)
     {
         _app = app;
         _handler = handler;
+        _recordRequests = recordRequests;
     }
 
     /// <summary>Gets the base URL, such as <c>http://127.0.0.1:54321</c> (no trailing slash).</summary>
@@ -38,19 +43,10 @@ public sealed class KestrelReceiver : IAsyncDisposable
     /// <summary>Gets the bound port.</summary>
     public int Port { get; private set; }
 
-    /// <summary>Gets how many requests arrived.</summary>
-    public int HitCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _requests.Count;
-            }
-        }
-    }
+    /// <summary>Gets how many requests arrived (and, when recording, were recorded).</summary>
+    public int HitCount => Volatile.Read(ref _hitCount);
 
-    /// <summary>Gets a copy of the requests so far, in arrival order.</summary>
+    /// <summary>Gets a copy of the requests so far, in arrival order; always empty when the receiver only counts.</summary>
     public IReadOnlyList<ReceivedRequest> Requests
     {
         get
@@ -67,14 +63,17 @@ public sealed class KestrelReceiver : IAsyncDisposable
 
     /// <summary>Starts a receiver; by default it answers 200 with the body <c>ok</c>.</summary>
     /// <param name="handler">The default handler, used when no scripted response is left.</param>
+    /// <param name="recordRequests"><see langword="false"/> to only count requests (<see cref="HitCount"/>), for load runs.</param>
     /// <returns>The started receiver.</returns>
-    public static Task<KestrelReceiver> StartAsync(Func<HttpContext, Task>? handler = null) => StartAsync(IPAddress.Loopback, handler);
+    public static Task<KestrelReceiver> StartAsync(Func<HttpContext, Task>? handler = null, bool recordRequests = true) =>
+        StartAsync(IPAddress.Loopback, handler, recordRequests);
 
     /// <summary>Starts a receiver on another loopback address, such as 127.0.0.2, the tests' stand-in for a public partner.</summary>
     /// <param name="address">A loopback address; anything else is refused.</param>
     /// <param name="handler">The default handler, used when no scripted response is left.</param>
+    /// <param name="recordRequests"><see langword="false"/> to only count requests (<see cref="HitCount"/>), for load runs.</param>
     /// <returns>The started receiver.</returns>
-    public static async Task<KestrelReceiver> StartAsync(IPAddress address, Func<HttpContext, Task>? handler = null)
+    public static async Task<KestrelReceiver> StartAsync(IPAddress address, Func<HttpContext, Task>? handler = null, bool recordRequests = true)
     {
         IPAddress.IsLoopback(address).Should().BeTrue("tests only ever listen on loopback");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
@@ -82,7 +81,7 @@ public sealed class KestrelReceiver : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, 0));
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
-        var receiver = new KestrelReceiver(app, handler ?? Respond(200, "ok"));
+        var receiver = new KestrelReceiver(app, handler ?? Respond(200, "ok"), recordRequests);
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
 
@@ -175,12 +174,16 @@ public sealed class KestrelReceiver : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var received = await RecordAsync(context);
-        lock (_gate)
+        if (_recordRequests)
         {
-            _requests.Add(received);
+            var received = await RecordAsync(context);
+            lock (_gate)
+            {
+                _requests.Add(received);
+            }
         }
 
+        Interlocked.Increment(ref _hitCount);
         _hitSignal.Release();
         var handler = _script.TryDequeue(out var next) ? next : Volatile.Read(ref _handler);
         try
