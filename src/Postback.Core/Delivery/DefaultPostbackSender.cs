@@ -77,14 +77,12 @@ internal sealed class DefaultPostbackSender(
         using var activity = PostbackTelemetry.ActivitySource.StartActivity(PostbackTelemetryNames.SendActivity, ActivityKind.Internal);
         activity?.SetTag(PostbackTelemetryNames.EndpointTag, request.EndpointName);
 
-        if (CheckRequest(request, settings, headersChecked) is { } problem)
+        var problem = CheckRequest(request, settings, headersChecked, out var checkedUri);
+        if (problem is not null || checkedUri is not { } uri)
         {
-            return Finish(activity, Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem));
+            return Finish(activity, Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem ?? "The URL is not valid."));
         }
 
-        var redactedUrl = PostbackUrlRedactor.Redact(request.Url);
-
-        var uri = new Uri(request.Url, UriKind.Absolute);
         var host = uri.IdnHost;
         activity?.SetTag(PostbackTelemetryNames.ServerAddressTag, host);
 
@@ -93,7 +91,7 @@ internal sealed class DefaultPostbackSender(
         var verdict = policies.Current.EvaluateUri(uri);
         if (!verdict.IsAllowed)
         {
-            return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RedactedUrl = redactedUrl });
+            return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri });
         }
 
         var key = request.IdempotencyKey ?? IdempotencyKey.For(request);
@@ -162,7 +160,7 @@ internal sealed class DefaultPostbackSender(
             result = Failed(request, state, key, PostbackErrorTypes.Unexpected, $"{ex.GetType().Name}: {ex.Message}");
         }
 
-        return Finish(activity, result with { RedactedUrl = redactedUrl });
+        return Finish(activity, result with { RequestUri = uri });
     }
 
     private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
@@ -228,8 +226,9 @@ internal sealed class DefaultPostbackSender(
         ErrorMessage = message,
     };
 
-    private static string? CheckRequest(PostbackRequest request, PostbackOptions settings, bool headersChecked)
+    private static string? CheckRequest(PostbackRequest request, PostbackOptions settings, bool headersChecked, out Uri? uri)
     {
+        uri = null;
         if (string.IsNullOrEmpty(request.Url))
         {
             return "The URL is empty.";
@@ -240,7 +239,7 @@ internal sealed class DefaultPostbackSender(
             return $"The URL is {request.Url.Length} characters long; the limit is {settings.MaxUrlLength} (MaxUrlLength).";
         }
 
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp))
         {
             return "The URL is not an absolute http or https URL.";
         }
@@ -274,6 +273,7 @@ internal sealed class DefaultPostbackSender(
             }
         }
 
+        uri = parsed;
         return null;
     }
 

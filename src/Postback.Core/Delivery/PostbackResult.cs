@@ -76,8 +76,18 @@ public sealed record PostbackResult
     /// <summary>Gets the partner's host, when the URL got that far. Safe to log; the URL itself is not.</summary>
     public string? Host { get; init; }
 
+    private string? _redactedUrl;
+
     /// <summary>Gets the URL with its query values masked (<see cref="PostbackUrlRedactor"/>), safe to log; <see langword="null"/> when no URL was built.</summary>
-    public string? RedactedUrl { get; init; }
+    /// <remarks>Computed on first use: most results are never logged with their URL, and redaction costs about a microsecond.</remarks>
+    public string? RedactedUrl
+    {
+        get => _redactedUrl ??= RequestUri is null ? null : PostbackUrlRedactor.Redact(RequestUri);
+        init => _redactedUrl = value;
+    }
+
+    /// <summary>The URL that was sent, kept for <see cref="RedactedUrl"/> and never exposed as it is.</summary>
+    internal Uri? RequestUri { get; init; }
 
     /// <summary>Gets the last HTTP status code received, if any.</summary>
     public int? StatusCode { get; init; }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -10,6 +11,10 @@ namespace Postback.Internal;
 /// Derives the idempotency key: the same endpoint and transaction always give the same key, so a re-sent
 /// transaction, and every retry of it, carry one key the partner can deduplicate on.
 /// </summary>
+/// <remarks>
+/// The canonical text is built in a pooled buffer and hashed in one call: this runs once per postback, and a
+/// StringBuilder plus an encoded copy cost more than the hash itself.
+/// </remarks>
 internal static class IdempotencyKey
 {
     private static readonly MacroDefinition[] TypedFields = BuildTypedFields();
@@ -17,45 +22,45 @@ internal static class IdempotencyKey
     /// <summary>SHA-256 over the endpoint name, every typed field and the extra values the templates read; 32 base64url characters.</summary>
     public static string For(PostbackEndpoint endpoint, PostbackTransaction transaction)
     {
-        var text = new StringBuilder(256);
-        Append(text, "endpoint", endpoint.Name);
-        foreach (var field in TypedFields)
+        var text = new Canonical(512);
+        try
         {
-            Append(text, field.Name, transaction.GetValue(field));
-        }
+            text.Append("endpoint", PostbackValueKind.Text, endpoint.Name);
+            foreach (var field in TypedFields)
+            {
+                text.Append(field.Name, transaction.GetValue(field));
+            }
 
-        foreach (var key in endpoint.CustomKeys)
+            foreach (var key in endpoint.CustomKeys)
+            {
+                transaction.Extra.TryGetValue(key, out var value);
+                text.Append("x:" + key, PostbackValue.FromText(value));
+            }
+
+            return text.Hash();
+        }
+        finally
         {
-            transaction.Extra.TryGetValue(key, out var value);
-            Append(text, "x:" + key, value);
+            text.Dispose();
         }
-
-        return Hash(text.ToString());
     }
 
     /// <summary>For an already-rendered request without a key: its endpoint, method, URL and body.</summary>
     public static string For(PostbackRequest request)
     {
-        var text = new StringBuilder(request.Url.Length + (request.Body?.Length ?? 0) + 64);
-        Append(text, "endpoint", request.EndpointName);
-        Append(text, "method", request.Method.ToString());
-        Append(text, "url", request.Url);
-        Append(text, "body", request.Body);
-        return Hash(text.ToString());
-    }
-
-    private static void Append(StringBuilder text, string name, PostbackValue value)
-    {
-        // Length-prefixed, so no choice of values can make two different transactions serialise alike.
-        var rendered = value.ToString();
-        text.Append(name).Append(':').Append((int)value.Kind).Append(':').Append(rendered.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(rendered).Append('\n');
-    }
-
-    private static string Hash(string text)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
-        return Base64Url.EncodeToString(hash[..24]);
+        var text = new Canonical(request.Url.Length + (request.Body?.Length ?? 0) + 128);
+        try
+        {
+            text.Append("endpoint", PostbackValueKind.Text, request.EndpointName);
+            text.Append("method", PostbackValueKind.Text, request.Method == PostbackHttpMethod.Post ? "Post" : "Get");
+            text.Append("url", PostbackValueKind.Text, request.Url);
+            text.Append("body", request.Body is null ? PostbackValueKind.None : PostbackValueKind.Text, request.Body);
+            return text.Hash();
+        }
+        finally
+        {
+            text.Dispose();
+        }
     }
 
     private static MacroDefinition[] BuildTypedFields()
@@ -72,5 +77,85 @@ internal static class IdempotencyKey
         }
 
         return result;
+    }
+
+    /// <summary>Length-prefixed "name:kind:length:value" lines, so no choice of values can make two transactions serialise alike.</summary>
+    private struct Canonical(int capacity) : IDisposable
+    {
+        private char[] _chars = ArrayPool<char>.Shared.Rent(capacity);
+        private int _length;
+
+        public void Append(string name, PostbackValue value)
+        {
+            Span<char> formatted = stackalloc char[64];
+            switch (value.Kind)
+            {
+                case PostbackValueKind.Text or PostbackValueKind.None:
+                    Append(name, value.Kind, value.Text);
+                    return;
+                case PostbackValueKind.Decimal:
+                    value.DecimalValue.TryFormat(formatted, out var length, default, CultureInfo.InvariantCulture);
+                    Append(name, value.Kind, formatted[..length]);
+                    return;
+                default:
+                    // Int64 values and the UTC ticks of a time: both exact as integers.
+                    value.Int64Value.TryFormat(formatted, out length, default, CultureInfo.InvariantCulture);
+                    Append(name, value.Kind, formatted[..length]);
+                    return;
+            }
+        }
+
+        public void Append(string name, PostbackValueKind kind, ReadOnlySpan<char> value)
+        {
+            Span<char> header = stackalloc char[32];
+            var n = 0;
+            header[n++] = ':';
+            header[n++] = (char)('0' + (int)kind);
+            header[n++] = ':';
+            value.Length.TryFormat(header[n..], out var digits, default, CultureInfo.InvariantCulture);
+            n += digits;
+            header[n++] = ':';
+            Write(name);
+            Write(header[..n]);
+            Write(value);
+            Write("\n");
+        }
+
+        public readonly string Hash()
+        {
+            var chars = _chars.AsSpan(0, _length);
+            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length));
+            try
+            {
+                var count = Encoding.UTF8.GetBytes(chars, bytes);
+                Span<byte> hash = stackalloc byte[32];
+                SHA256.HashData(bytes.AsSpan(0, count), hash);
+                return Base64Url.EncodeToString(hash[..24]);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<char>.Shared.Return(_chars);
+            _chars = [];
+        }
+
+        private void Write(ReadOnlySpan<char> text)
+        {
+            if (_length + text.Length > _chars.Length)
+            {
+                var larger = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + text.Length));
+                _chars.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<char>.Shared.Return(_chars);
+                _chars = larger;
+            }
+
+            text.CopyTo(_chars.AsSpan(_length));
+            _length += text.Length;
+        }
     }
 }

@@ -17,11 +17,20 @@ public static class PostbackUrlRedactor
     /// <returns>The redacted URL; for text that is not an absolute URL, <c>(not an absolute URL)</c>, since nothing in it is known to be safe.</returns>
     public static string Redact(string? url)
     {
-        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        return url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) ? Redact(uri) : NotAbsolute;
+    }
+
+    private const string NotAbsolute = "(not an absolute URL)";
+
+    /// <summary>Redacts an already-parsed URL.</summary>
+    internal static string Redact(Uri uri)
+    {
+        if (!uri.IsAbsoluteUri || string.IsNullOrEmpty(uri.Host))
         {
-            return "(not an absolute URL)";
+            return NotAbsolute;
         }
 
+        var url = uri.OriginalString;
         var text = new StringBuilder(url.Length);
         text.Append(uri.Scheme).Append("://");
         text.Append(uri.HostNameType == UriHostNameType.IPv6 ? "[" + uri.IdnHost + "]" : uri.IdnHost);
