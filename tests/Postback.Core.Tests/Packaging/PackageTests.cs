@@ -160,8 +160,9 @@ public sealed class PackageTests(PackageTests.PackedFeed feed, ITestOutputHelper
                 start.ArgumentList.Add(argument);
             }
 
-            // The test host's MSBuild variables would point a child build at the wrong MSBuild.
-            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "DOTNET_HOST_PATH").ToArray())
+            // The test host's MSBuild variables would point a child build at the wrong MSBuild, and a proxy variable
+            // (a test may set one for a moment) would send its restore nowhere.
+            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "DOTNET_HOST_PATH" || k.EndsWith("_PROXY", StringComparison.OrdinalIgnoreCase)).ToArray())
             {
                 start.Environment.Remove(key);
             }

@@ -12,7 +12,7 @@ namespace Postback.Tests.Security;
 /// </summary>
 public sealed class ConnectGuardTests
 {
-    private static readonly IPAddress Public = IPAddress.Parse("127.0.0.2");
+    internal static readonly IPAddress Public = IPAddress.Parse("127.0.0.2");
     private static readonly IPAddress Private = IPAddress.Parse("127.0.0.3");
 
     [Fact]
@@ -112,36 +112,6 @@ public sealed class ConnectGuardTests
     }
 
     [Fact]
-    public async Task Proxy_environment_variables_are_ignored()
-    {
-        await using var proxy = await KestrelReceiver.StartAsync();
-        await using var partner = await KestrelReceiver.StartAsync(Public);
-        var names = new[] { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy" };
-        var saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (var name in names)
-            {
-                Environment.SetEnvironmentVariable(name, $"http://127.0.0.1:{proxy.Port}");
-            }
-
-            await using var services = Build(new ScriptedResolver((_, _) => [Public]));
-            var result = await Send(services, $"http://partner.test:{partner.Port}/pb");
-
-            result.Outcome.Should().Be(PostbackOutcome.Delivered, result.ErrorMessage);
-            partner.HitCount.Should().Be(1);
-            proxy.HitCount.Should().Be(0, "a proxy would hide the partner's address from the guard");
-        }
-        finally
-        {
-            foreach (var (name, value) in saved)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-        }
-    }
-
-    [Fact]
     public async Task An_allowed_host_skips_the_address_check()
     {
         await using var onPrem = await KestrelReceiver.StartAsync(Private);
@@ -173,7 +143,7 @@ public sealed class ConnectGuardTests
         return Task.CompletedTask;
     };
 
-    private static ServiceProvider Build(IPostbackDnsResolver resolver, Action<PostbackSecurityOptions>? security = null)
+    internal static ServiceProvider Build(IPostbackDnsResolver resolver, Action<PostbackSecurityOptions>? security = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -190,10 +160,10 @@ public sealed class ConnectGuardTests
         return services.BuildServiceProvider();
     }
 
-    private static ValueTask<PostbackResult> Send(ServiceProvider services, string url) =>
+    internal static ValueTask<PostbackResult> Send(ServiceProvider services, string url) =>
         services.GetRequiredService<IPostbackSender>().SendAsync(new PostbackRequest { EndpointName = "guarded", Url = url });
 
-    private sealed class ScriptedResolver(Func<string, int, IPAddress[]> answer) : IPostbackDnsResolver
+    internal sealed class ScriptedResolver(Func<string, int, IPAddress[]> answer) : IPostbackDnsResolver
     {
         private readonly ConcurrentQueue<string> _calls = new();
 
@@ -205,4 +175,46 @@ public sealed class ConnectGuardTests
             return ValueTask.FromResult(answer(host, _calls.Count));
         }
     }
+}
+
+/// <summary>
+/// Tests that change process-wide environment variables. They run alone: a test running beside them could start an
+/// HttpClient (or a child process) that reads the variables.
+/// </summary>
+[CollectionDefinition(nameof(ProcessEnvironmentGroup), DisableParallelization = true)]
+public sealed class ProcessEnvironmentGroup;
+
+[Collection(nameof(ProcessEnvironmentGroup))]
+public sealed class ProxyEnvironmentTests
+{
+    [Fact]
+    public async Task Proxy_environment_variables_are_ignored()
+    {
+        await using var proxy = await KestrelReceiver.StartAsync();
+        await using var partner = await KestrelReceiver.StartAsync(ConnectGuardTests.Public);
+        var names = new[] { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy" };
+        var saved = names.ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        try
+        {
+            foreach (var name in names)
+            {
+                Environment.SetEnvironmentVariable(name, $"http://127.0.0.1:{proxy.Port}");
+            }
+
+            await using var services = ConnectGuardTests.Build(new ConnectGuardTests.ScriptedResolver((_, _) => [ConnectGuardTests.Public]));
+            var result = await ConnectGuardTests.Send(services, $"http://partner.test:{partner.Port}/pb");
+
+            result.Outcome.Should().Be(PostbackOutcome.Delivered, result.ErrorMessage);
+            partner.HitCount.Should().Be(1);
+            proxy.HitCount.Should().Be(0, "a proxy would hide the partner's address from the guard");
+        }
+        finally
+        {
+            foreach (var (name, value) in saved)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+        }
+    }
+
 }
