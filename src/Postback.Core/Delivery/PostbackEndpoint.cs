@@ -128,7 +128,6 @@ public sealed class PostbackEndpoint
 
         TrafficSources = _trafficSources is null ? [] : _trafficSources.Order(StringComparer.OrdinalIgnoreCase).ToArray();
         CustomKeys = CollectCustomKeys(url, body);
-        StaticAuthority = FindStaticAuthority(url);
     }
 
     /// <summary>Gets the endpoint's name.</summary>
@@ -167,7 +166,7 @@ public sealed class PostbackEndpoint
     internal string[] CustomKeys { get; }
 
     /// <summary>The URL's scheme, host and port when no macro can change them; <see langword="null"/> otherwise.</summary>
-    internal string? StaticAuthority { get; }
+    internal string? StaticAuthority => Url.StaticAuthority;
 
     /// <summary>Returns whether the endpoint applies to a traffic source: it does when its list is empty, or holds the source (ignoring case).</summary>
     /// <param name="trafficSource">The transaction's traffic source.</param>
@@ -178,22 +177,6 @@ public sealed class PostbackEndpoint
     /// <summary>Returns the endpoint's name.</summary>
     /// <returns>The name.</returns>
     public override string ToString() => Name;
-
-    private static string? FindStaticAuthority(PostbackTemplate url)
-    {
-        foreach (var macro in url.Macros)
-        {
-            if (macro.Context is MacroContext.Host or MacroContext.Port)
-            {
-                return null;
-            }
-        }
-
-        // No macro stands in the authority, so any render has the same one: render once with no values.
-        return url.TryRender(new PostbackTransaction(), out var sample, out _) && Uri.TryCreate(sample, UriKind.Absolute, out var uri)
-            ? uri.GetLeftPart(UriPartial.Authority)
-            : null;
-    }
 
     private static string[] CollectCustomKeys(PostbackTemplate url, PostbackTemplate? body)
     {

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Threading;
 using Postback.Internal;
 
 namespace Postback;
@@ -30,6 +31,8 @@ public sealed partial class PostbackTemplate
     private readonly int _schemeEnd;
     private IReadOnlyList<PostbackTemplateWarning>? _warnings;
     private IReadOnlyList<PostbackMacroReference>? _macros;
+    private string? _staticAuthority;
+    private bool _staticAuthorityKnown;
 
     private PostbackTemplate(string text, PostbackTemplateOptions options, TemplateToken[] tokens, ValidatedRegion host, ValidatedRegion port, ValidatedRegion path, int schemeEnd)
     {
@@ -60,6 +63,24 @@ public sealed partial class PostbackTemplate
     public IReadOnlyList<PostbackTemplateWarning> Warnings => _warnings ??= TemplateLinter.Lint(this);
 
     internal ReadOnlySpan<TemplateToken> Tokens => _tokens;
+
+    /// <summary>
+    /// Gets the URL's scheme, host and port when no macro stands in them (the same for every render), else <see langword="null"/>.
+    /// Computed once per template, so endpoints built from a cached template share it.
+    /// </summary>
+    internal string? StaticAuthority
+    {
+        get
+        {
+            if (!Volatile.Read(ref _staticAuthorityKnown))
+            {
+                _staticAuthority = FindStaticAuthority();
+                Volatile.Write(ref _staticAuthorityKnown, true);
+            }
+
+            return _staticAuthority;
+        }
+    }
 
     /// <summary>Gets the index of the ':' that ends a URL's scheme; -1 when there is none or the template is not a URL.</summary>
     internal int SchemeEnd => _schemeEnd;
@@ -528,6 +549,27 @@ public sealed partial class PostbackTemplate
         }
 
         tokens[count++] = token;
+    }
+
+    private string? FindStaticAuthority()
+    {
+        if (Options.Kind != PostbackTemplateKind.Url)
+        {
+            return null;
+        }
+
+        foreach (ref readonly var token in _tokens.AsSpan())
+        {
+            if (token.Kind == TokenKind.Macro && token.Context is MacroContext.Host or MacroContext.Port)
+            {
+                return null;
+            }
+        }
+
+        // No macro stands in the authority, so any render has the same one: render once with no values.
+        return TryRender(new PostbackTransaction(), out var sample, out _) && Uri.TryCreate(sample, UriKind.Absolute, out var uri)
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : null;
     }
 
     private PostbackMacroReference[] BuildMacroReferences()

@@ -293,6 +293,30 @@ public sealed class SenderIntegrationTests
     }
 
     [Fact]
+    public async Task With_default_breaker_settings_one_failed_postback_does_not_trip_it_and_two_do()
+    {
+        // Backs the README: 8 attempts in the window at 50 % failures open the circuit; one postback is 1 + 3 attempts.
+        await using var failing = await KestrelReceiver.StartAsync(KestrelReceiver.Respond(500));
+        await using var services = PostbackTestHost.BuildServices();
+        var sender = Sender(services);
+        var endpoint = Endpoint("failing", failing.BaseUrl + "/pb?sid=#fobs#");
+
+        var first = await sender.SendAsync(endpoint, Sale());
+        var second = await sender.SendAsync(endpoint, Sale());
+        var hitsAfterTwo = failing.HitCount;
+        var third = await sender.SendAsync(endpoint, Sale());
+
+        first.ErrorType.Should().Be(PostbackErrorTypes.HttpError, first.ToString());
+        first.Attempts.Should().Be(4);
+        second.ErrorType.Should().Be(PostbackErrorTypes.HttpError, "after the first postback's 4 attempts the breaker has not reached 8");
+        second.Attempts.Should().Be(4);
+        hitsAfterTwo.Should().Be(8);
+        third.ErrorType.Should().Be(PostbackErrorTypes.CircuitOpen, "8 failed attempts at 100 % open the circuit");
+        third.Attempts.Should().Be(0);
+        failing.HitCount.Should().Be(8);
+    }
+
+    [Fact]
     public async Task The_circuit_opens_per_host_and_port_and_an_open_circuit_sends_nothing()
     {
         await using var failing = await KestrelReceiver.StartAsync(KestrelReceiver.Respond(500));
