@@ -6,16 +6,6 @@ using Postback.Internal;
 
 namespace Postback;
 
-/// <summary>The HTTP method a partner chose for its postbacks.</summary>
-public enum PostbackHttpMethod
-{
-    /// <summary>GET: the values travel in the URL. The default.</summary>
-    Get = 0,
-
-    /// <summary>POST: the values travel in the URL and, optionally, a form or JSON body.</summary>
-    Post,
-}
-
 /// <summary>
 /// One partner's postback definition, compiled: its URL template, method, optional body, headers, the traffic sources
 /// it applies to, and its success check. Immutable and safe to share.

@@ -2,16 +2,6 @@ using System.Collections.Generic;
 
 namespace Postback;
 
-/// <summary>What a body template produces.</summary>
-public enum PostbackBodyFormat
-{
-    /// <summary><c>application/x-www-form-urlencoded</c>. The default.</summary>
-    Form = 0,
-
-    /// <summary><c>application/json</c>.</summary>
-    Json,
-}
-
 /// <summary>
 /// One partner's postback definition as configuration holds it (<c>Postbacks:Endpoints:{name}</c>), or as an
 /// <see cref="IPostbackEndpointProvider"/> returns it. It is compiled into a <see cref="PostbackEndpoint"/> once.

@@ -25,6 +25,7 @@ public static class PostbackQueueBuilderExtensions
         var services = builder.Services;
         services.AddOptionsWithValidateOnStart<PostbackQueueOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostbackQueueOptions>, PostbackQueueOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostbackQueueOptions>, PostbackQueueOptionsCustomValidator>());
         services.TryAddSingleton<ChannelPostbackQueue>();
         services.TryAddSingleton<IPostbackQueue>(static sp => sp.GetRequiredService<ChannelPostbackQueue>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PostbackDeliveryService>());
@@ -55,38 +56,5 @@ public static class PostbackQueueBuilderExtensions
         builder.AddQueue();
         builder.Services.Configure<PostbackQueueOptions>(section);
         return builder;
-    }
-}
-
-/// <summary>Checks the queue options at start-up.</summary>
-[OptionsValidator]
-internal sealed partial class PostbackQueueOptionsValidatorGenerated : IValidateOptions<PostbackQueueOptions>
-{
-}
-
-/// <summary>The generated range checks, plus what they cannot express.</summary>
-internal sealed class PostbackQueueOptionsValidator : IValidateOptions<PostbackQueueOptions>
-{
-    private readonly PostbackQueueOptionsValidatorGenerated _generated = new();
-
-    public ValidateOptionsResult Validate(string? name, PostbackQueueOptions options)
-    {
-        var result = _generated.Validate(name, options);
-        if (result.Failed)
-        {
-            return result;
-        }
-
-        if (options.DrainTimeout < TimeSpan.Zero || options.DrainTimeout > TimeSpan.FromHours(1))
-        {
-            return ValidateOptionsResult.Fail($"Postbacks:Queue:DrainTimeout is {options.DrainTimeout}; it must be from 00:00:00 to 01:00:00.");
-        }
-
-        if (options.MaxConcurrencyPerHost > options.MaxConcurrency)
-        {
-            return ValidateOptionsResult.Fail($"Postbacks:Queue:MaxConcurrencyPerHost ({options.MaxConcurrencyPerHost}) must not exceed MaxConcurrency ({options.MaxConcurrency}).");
-        }
-
-        return ValidateOptionsResult.Success;
     }
 }

@@ -3,30 +3,9 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Postback.Internal;
 
 namespace Postback;
-
-/// <summary>One postback a <see cref="FakePostbackSender"/> was asked to send, as it would have gone on the wire.</summary>
-/// <param name="EndpointName">The endpoint's name.</param>
-/// <param name="Method">GET or POST.</param>
-/// <param name="Url">The rendered URL.</param>
-/// <param name="Body">The rendered body, or <see langword="null"/>.</param>
-/// <param name="ContentType">The body's content type, or <see langword="null"/>.</param>
-/// <param name="Headers">The endpoint's extra headers.</param>
-/// <param name="IdempotencyKey">The idempotency key the request would carry.</param>
-/// <param name="Transaction">The transaction, when sent from an endpoint; <see langword="null"/> for a pre-rendered request.</param>
-public sealed record SentPostback(
-    string EndpointName,
-    PostbackHttpMethod Method,
-    string Url,
-    string? Body,
-    string? ContentType,
-    IReadOnlyDictionary<string, string> Headers,
-    string IdempotencyKey,
-    PostbackTransaction? Transaction);
 
 /// <summary>
 /// An <see cref="IPostbackSender"/> for your own tests: it renders exactly as the real sender does, records every
@@ -161,22 +140,5 @@ public sealed class FakePostbackSender : IPostbackSender
             },
             ErrorMessage = outcome == PostbackOutcome.Delivered ? null : $"Fake outcome: {outcome}.",
         };
-    }
-}
-
-/// <summary>Test helpers for <see cref="IPostbackBuilder"/>.</summary>
-public static class PostbackTestingBuilderExtensions
-{
-    /// <summary>Replaces the real sender, for tests: the dispatcher and the queue then send through <paramref name="sender"/>.</summary>
-    /// <param name="builder">The builder from <c>AddPostbacks</c>.</param>
-    /// <param name="sender">The sender, usually a <see cref="FakePostbackSender"/>.</param>
-    /// <returns>The builder.</returns>
-    public static IPostbackBuilder UseSender(this IPostbackBuilder builder, IPostbackSender sender)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(sender);
-        builder.Services.RemoveAll<IPostbackSender>();
-        builder.Services.AddSingleton(sender);
-        return builder;
     }
 }

@@ -21,8 +21,6 @@ internal sealed class DefaultPostbackSender(
     TimeProvider time,
     ILogger<DefaultPostbackSender> logger) : IPostbackSender
 {
-    public const string HttpClientName = "Postback.Core";
-
     public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -126,7 +124,7 @@ internal sealed class DefaultPostbackSender(
         PostbackResult result;
         try
         {
-            var client = httpClientFactory.CreateClient(HttpClientName);
+            var client = httpClientFactory.CreateClient(PostbackHttpPipeline.HttpClientName);
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             result = FromResponse(request, state, key, (int)response.StatusCode, body);

@@ -5,34 +5,8 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Options;
 
 namespace Postback.Internal;
-
-/// <summary>The current <see cref="PostbackAddressPolicy"/>, built once per options instance.</summary>
-internal sealed class AddressPolicyProvider(IOptionsMonitor<PostbackOptions> options)
-{
-    private Entry? _current;
-
-    public PostbackAddressPolicy Current
-    {
-        get
-        {
-            var security = options.CurrentValue.Security;
-            var current = Volatile.Read(ref _current);
-            if (current is not null && ReferenceEquals(current.Options, security))
-            {
-                return current.Policy;
-            }
-
-            var policy = new PostbackAddressPolicy(security);
-            Volatile.Write(ref _current, new Entry(security, policy));
-            return policy;
-        }
-    }
-
-    private sealed record Entry(PostbackSecurityOptions Options, PostbackAddressPolicy Policy);
-}
 
 /// <summary>
 /// The guard at the moment of connection, in <see cref="SocketsHttpHandler.ConnectCallback"/>: it resolves the host

@@ -3,13 +3,6 @@ using System.Buffers;
 
 namespace Postback.Internal;
 
-internal enum MacroShape
-{
-    NotAMacro,
-    EmptyName,
-    Macro,
-}
-
 /// <summary>
 /// Reads one macro at an opening delimiter: <c>open name [":" format] ["|" default] close</c>.
 /// Anything that does not match exactly is not a macro, and the caller treats the delimiter as literal text.

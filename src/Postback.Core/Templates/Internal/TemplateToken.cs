@@ -1,29 +1,5 @@
 namespace Postback.Internal;
 
-internal enum TokenKind : byte
-{
-    Literal,
-    Macro,
-}
-
-internal enum MacroFormat : byte
-{
-    /// <summary>The field's default representation.</summary>
-    Default,
-
-    /// <summary>A .NET numeric or date and time format string, in <see cref="TemplateToken.Format"/>.</summary>
-    Custom,
-
-    /// <summary>Seconds since the Unix epoch.</summary>
-    Unix,
-
-    /// <summary>Milliseconds since the Unix epoch.</summary>
-    UnixMilliseconds,
-
-    /// <summary>No encoding: the deliberate opt-out.</summary>
-    Raw,
-}
-
 /// <summary>
 /// One piece of a compiled template: a literal run, copied as it is, or a macro with everything rendering needs
 /// decided up front (its definition, its context, its format and default).

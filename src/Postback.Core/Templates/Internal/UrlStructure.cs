@@ -2,18 +2,6 @@ using System;
 
 namespace Postback.Internal;
 
-/// <summary>A part of a rendered URL that must be validated as a whole once its macros are in: the host, or the port.</summary>
-/// <param name="StartToken">The token in which the region starts.</param>
-/// <param name="StartOffset">The offset of the start within that token's output (0 for a macro).</param>
-/// <param name="EndToken">The token at which the region ends (the token count when it ends with the template).</param>
-/// <param name="EndOffset">The offset of the end within that token's output.</param>
-internal readonly record struct ValidatedRegion(int StartToken, int StartOffset, int EndToken, int EndOffset)
-{
-    public static readonly ValidatedRegion None = new(-1, 0, -1, 0);
-
-    public bool IsNone => StartToken < 0;
-}
-
 /// <summary>
 /// Decides at parse time where each macro of a URL template stands. It reads a skeleton of the template, in which
 /// each macro is one placeholder character: a value can never be a delimiter, so only literal text shapes the URL.
@@ -138,32 +126,5 @@ internal static class UrlStructure
         return new Result(schemeEnd, -1, 0, hostStart, hostEnd, portStart, portEnd, pathStart, pathEnd);
 
         static Result Fail(int index, PostbackTemplateErrorCode code) => new(-1, index, code, -1, -1, -1, -1, -1, -1);
-    }
-}
-
-/// <summary>Decides at parse time whether each macro of a JSON template stands inside a string or outside quotes.</summary>
-internal static class JsonStructure
-{
-    public static void Analyze(ReadOnlySpan<char> skeleton, Span<MacroContext> contexts)
-    {
-        var macro = 0;
-        var inString = false;
-        for (var i = 0; i < skeleton.Length; i++)
-        {
-            var c = skeleton[i];
-            if (c == UrlStructure.Placeholder)
-            {
-                contexts[macro++] = inString ? MacroContext.JsonString : MacroContext.JsonValue;
-            }
-            else if (inString && c == '\\' && i + 1 < skeleton.Length && skeleton[i + 1] != UrlStructure.Placeholder)
-            {
-                // An escape: the next character cannot end the string. (A macro right after a backslash is still a macro.)
-                i++;
-            }
-            else if (c == '"')
-            {
-                inString = !inString;
-            }
-        }
     }
 }
