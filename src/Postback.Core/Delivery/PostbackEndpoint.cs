@@ -156,7 +156,7 @@ public sealed class PostbackEndpoint
     internal string[] CustomKeys { get; }
 
     /// <summary>The URL's scheme, host and port when no macro can change them; <see langword="null"/> otherwise.</summary>
-    internal string? StaticAuthority => Url.StaticAuthority;
+    internal string? StaticAuthority => PartnerAuthority.StaticOf(Url);
 
     /// <summary>Returns whether the endpoint applies to a traffic source: it does when its list is empty, or holds the source (ignoring case).</summary>
     /// <param name="trafficSource">The transaction's traffic source.</param>

@@ -148,7 +148,7 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
                 return;
             }
 
-            var slots = _hosts.Acquire(HostKey(endpoint, transaction));
+            var slots = _hosts.Acquire(PartnerAuthority.For(endpoint, transaction));
             var delivery = DeliverAsync(endpoint, transaction, slots, abort);
             _inFlight.TryAdd(delivery, 0);
             _ = delivery.ContinueWith(static (task, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(task, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -202,13 +202,6 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
             _pending.Release();
         }
     }
-
-    /// <summary>The partner host a postback is limited by: scheme, host and port of its rendered URL.</summary>
-    private static string HostKey(PostbackEndpoint endpoint, PostbackTransaction transaction) =>
-        endpoint.StaticAuthority
-        ?? (endpoint.Url.TryRender(transaction, out var url, out _) && Uri.TryCreate(url, UriKind.Absolute, out var uri)
-            ? uri.GetLeftPart(UriPartial.Authority)
-            : "(invalid):" + endpoint.Name);
 
     private async ValueTask CompleteAsync(PostbackTransaction transaction, PostbackResult result)
     {

@@ -1,6 +1,6 @@
 namespace Postback.Internal;
 
-/// <summary>A part of a rendered URL that must be validated as a whole once its macros are in: the host, or the port.</summary>
+/// <summary>A part of a rendered URL that must be validated as a whole once its macros are in: the host, the port or the path.</summary>
 /// <param name="StartToken">The token in which the region starts.</param>
 /// <param name="StartOffset">The offset of the start within that token's output (0 for a macro).</param>
 /// <param name="EndToken">The token at which the region ends (the token count when it ends with the template).</param>
