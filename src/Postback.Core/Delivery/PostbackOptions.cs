@@ -3,18 +3,20 @@ using System.Collections.Generic;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
+using Postback.Internal;
+
 namespace Postback;
 
 /// <summary>Options for delivering postbacks: the endpoints, timeouts, retries and the circuit breaker. Bound from <c>Postbacks</c> by default.</summary>
 public sealed class PostbackOptions
 {
     /// <summary>The configuration section <c>AddPostbacks(IConfiguration)</c> users usually bind: <c>Postbacks</c>.</summary>
-    public const string DefaultSectionName = "Postbacks";
+    public const string DefaultSectionName = PostbackConstants.SectionName;
 
     private readonly Dictionary<string, MacroCatalog> _catalogs = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["flexoffers"] = MacroCatalog.FlexOffers,
-        ["open"] = MacroCatalog.Open,
+        [PostbackConstants.FlexOffersCatalog] = MacroCatalog.FlexOffers,
+        [PostbackConstants.OpenCatalog] = MacroCatalog.Open,
     };
 
     /// <summary>Gets the partners' endpoints, by name.</summary>

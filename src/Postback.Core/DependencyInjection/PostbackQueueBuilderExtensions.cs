@@ -55,6 +55,7 @@ public static class PostbackQueueBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         builder.AddQueue();
         builder.Services.Configure<PostbackQueueOptions>(section);
+        builder.Services.AddSingleton(new BoundSection<PostbackQueueOptions>(section.Path));
         return builder;
     }
 }

@@ -70,6 +70,7 @@ public static class PostbackServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(section);
         var builder = services.AddPostbacks();
         services.Configure<PostbackOptions>(section);
+        services.AddSingleton(new BoundSection<PostbackOptions>(section.Path));
         return builder;
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
+using Postback.Internal;
 
 namespace Postback;
 
@@ -57,12 +58,20 @@ public sealed class PostbackAddressPolicy
     /// <param name="options">The security options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentException">A network is not valid CIDR notation; the message names it.</exception>
     public PostbackAddressPolicy(PostbackSecurityOptions? options = null)
+        : this(options, PostbackConstants.SectionName)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PostbackAddressPolicy"/> class, naming <paramref name="section"/> in messages.</summary>
+    /// <param name="options">The security options; <see langword="null"/> for the defaults.</param>
+    /// <param name="section">The configuration section the delivery options were bound from.</param>
+    internal PostbackAddressPolicy(PostbackSecurityOptions? options, string section)
     {
         options ??= new PostbackSecurityOptions();
         Enabled = options.Enabled;
         AllowHttp = options.AllowHttp;
-        _allowedNetworks = ParseNetworks(options.AllowedNetworks, "Postbacks:Security:AllowedNetworks");
-        _deniedNetworks = ParseNetworks(options.DeniedNetworks, "Postbacks:Security:DeniedNetworks");
+        _allowedNetworks = ParseNetworks(options.AllowedNetworks, $"{section}:Security:AllowedNetworks");
+        _deniedNetworks = ParseNetworks(options.DeniedNetworks, $"{section}:Security:DeniedNetworks");
         _allowedHosts = new HashSet<string>(options.AllowedHosts, StringComparer.OrdinalIgnoreCase);
         _deniedHosts = [.. options.DeniedHosts];
         _allowedPorts = [.. options.AllowedPorts];

@@ -18,7 +18,7 @@ internal static class EndpointCompiler
         endpoint = null;
 
         // Configuration paths for configured endpoints; a provider's endpoint is named with its provider instead.
-        var where = source ?? $"Postbacks:Endpoints:{name}";
+        var where = source ?? $"{PostbackConstants.SectionName}:Endpoints:{name}";
         if (string.IsNullOrWhiteSpace(definition.Url))
         {
             problem = $"{where}:Url is required.";
@@ -27,13 +27,13 @@ internal static class EndpointCompiler
 
         if (!TryGetSyntax(definition.Syntax, out var syntax))
         {
-            problem = $"{where}:Syntax '{definition.Syntax}' is neither a built-in syntax (hash, braces, double-braces, double-brackets, triple-brackets, double-bang, triple-bang, angle, percent, dollar-braces) nor delimiters around the word 'name', such as '<<name>>'.";
+            problem = $"{where}:Syntax '{definition.Syntax}' is neither a built-in syntax ({PostbackConstants.BuiltInSyntaxNames}) nor delimiters around the word 'name', such as '<<name>>'.";
             return false;
         }
 
         if (!options.TryGetCatalog(definition.Catalog, out var catalog))
         {
-            problem = $"{where}:Catalog '{definition.Catalog}' is not known; use flexoffers, open, or a name registered with {nameof(PostbackOptions)}.{nameof(PostbackOptions.AddCatalog)}.";
+            problem = $"{where}:Catalog '{definition.Catalog}' is not known; use {PostbackConstants.FlexOffersCatalog}, {PostbackConstants.OpenCatalog}, or a name registered with {nameof(PostbackOptions)}.{nameof(PostbackOptions.AddCatalog)}.";
             return false;
         }
 

@@ -15,14 +15,17 @@ internal sealed class EndpointResolver
     private readonly PostbackTelemetry _telemetry;
     private readonly ILogger<EndpointResolver> _logger;
     private readonly TemplateCache _cache;
+    private readonly string _section;
     private Compiled? _compiled;
 
     public EndpointResolver(
         IOptionsMonitor<PostbackOptions> options,
         IEnumerable<IPostbackEndpointProvider> providers,
+        IEnumerable<BoundSection<PostbackOptions>> sections,
         PostbackTelemetry telemetry,
         ILogger<EndpointResolver> logger)
     {
+        _section = BoundSection<PostbackOptions>.PathOf(sections, PostbackConstants.SectionName);
         _options = options;
         _providers = [.. providers];
         _telemetry = telemetry;
@@ -113,7 +116,7 @@ internal sealed class EndpointResolver
         var problems = new List<PostbackResult>();
         foreach (var (key, definition) in settings.Endpoints)
         {
-            if (EndpointCompiler.TryCompile(key, definition, settings, cache: null, out var endpoint, out var problem))
+            if (EndpointCompiler.TryCompile(key, definition, settings, cache: null, out var endpoint, out var problem, source: $"{_section}:Endpoints:{key}"))
             {
                 endpoints.Add(endpoint);
             }

@@ -8,8 +8,11 @@ namespace Postback.Internal;
 /// Checks what spans several options, and compiles every endpoint, so that an invalid template stops the host at start-up
 /// with the endpoint's name, the position and the problem, rather than failing at the first transaction.
 /// </summary>
-internal sealed class PostbackOptionsCustomValidator : IValidateOptions<PostbackOptions>
+/// <remarks>Messages name keys under the section the options were bound from (<see cref="PostbackConstants.SectionName"/> when configured in code).</remarks>
+internal sealed class PostbackOptionsCustomValidator(IEnumerable<BoundSection<PostbackOptions>> sections) : IValidateOptions<PostbackOptions>
 {
+    private readonly string _section = BoundSection<PostbackOptions>.PathOf(sections, PostbackConstants.SectionName);
+
     public ValidateOptionsResult Validate(string? name, PostbackOptions options)
     {
         var failures = new List<string>();
@@ -35,7 +38,7 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
         {
             try
             {
-                _ = new PostbackAddressPolicy(security);
+                _ = new PostbackAddressPolicy(security, _section);
             }
             catch (ArgumentException ex)
             {
@@ -46,7 +49,7 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
             {
                 if (port is < 1 or > 65535)
                 {
-                    failures.Add($"Postbacks:Security:AllowedPorts holds {port}; a port is from 1 to 65535.");
+                    failures.Add($"{_section}:Security:AllowedPorts holds {port}; a port is from 1 to 65535.");
                 }
             }
         }
@@ -69,7 +72,7 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
                 failures.Add($"Endpoint '{key}' has the name '{endpoint.Name}'; leave Name empty under Endpoints or make it match the key.");
             }
 
-            if (!EndpointCompiler.TryCompile(key, endpoint, options, cache: null, out _, out var problem))
+            if (!EndpointCompiler.TryCompile(key, endpoint, options, cache: null, out _, out var problem, source: $"{_section}:Endpoints:{key}"))
             {
                 failures.Add(problem);
             }
@@ -78,11 +81,11 @@ internal sealed class PostbackOptionsCustomValidator : IValidateOptions<Postback
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void CheckRange(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    private void CheckRange(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
     {
         if (value < min || value > max)
         {
-            failures.Add($"Postbacks:{name} is {value}; it must be from {min} to {max}.");
+            failures.Add($"{_section}:{name} is {value}; it must be from {min} to {max}.");
         }
     }
 }
