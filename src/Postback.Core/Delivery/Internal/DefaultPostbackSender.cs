@@ -30,29 +30,11 @@ internal sealed class DefaultPostbackSender(
             return ValueTask.FromCanceled<PostbackResult>(cancellationToken);
         }
 
-        if (!endpoint.Enabled)
+        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, out var request, out var refused))
         {
-            return ValueTask.FromResult(Finish(null, new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Skipped, ErrorMessage = "The endpoint is disabled." }));
+            return ValueTask.FromResult(Finish(null, refused));
         }
 
-        string? body = null;
-        if (!endpoint.Url.TryRender(transaction, out var url, out var error)
-            || (endpoint.Body is { } bodyTemplate && !bodyTemplate.TryRender(transaction, out body, out error)))
-        {
-            return ValueTask.FromResult(Finish(null, Invalid(endpoint.Name, PostbackErrorTypes.RenderError, error!.Message)));
-        }
-
-        var request = new PostbackRequest
-        {
-            EndpointName = endpoint.Name,
-            Url = url,
-            Method = endpoint.Method,
-            Body = body,
-            ContentType = endpoint.BodyContentType,
-            Headers = endpoint.Headers,
-            IdempotencyKey = IdempotencyKey.For(endpoint, transaction),
-            SuccessBodyContains = endpoint.SuccessBodyContains,
-        };
         return SendCoreAsync(request, headersChecked: true, cancellationToken);
     }
 
@@ -75,10 +57,9 @@ internal sealed class DefaultPostbackSender(
         using var activity = PostbackTelemetry.ActivitySource.StartActivity(PostbackTelemetryNames.SendActivity, ActivityKind.Internal);
         activity?.SetTag(PostbackTelemetryNames.EndpointTag, request.EndpointName);
 
-        var problem = CheckRequest(request, settings, headersChecked, out var checkedUri);
-        if (problem is not null || checkedUri is not { } uri)
+        if (!PostbackRequestBuilder.TryCheck(request, settings, headersChecked, out var uri, out var problem))
         {
-            return Finish(activity, Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem ?? "The URL is not valid."));
+            return Finish(activity, PostbackRequestBuilder.Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem));
         }
 
         var host = uri.IdnHost;
@@ -92,7 +73,7 @@ internal sealed class DefaultPostbackSender(
             return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri });
         }
 
-        var key = request.IdempotencyKey ?? IdempotencyKey.For(request);
+        var key = PostbackRequestBuilder.KeyOf(request);
         var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started };
 
         using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
@@ -216,64 +197,6 @@ internal sealed class DefaultPostbackSender(
         ErrorMessage = message,
     };
 
-    private static PostbackResult Invalid(string endpointName, string errorType, string message) => new()
-    {
-        EndpointName = endpointName,
-        Outcome = PostbackOutcome.Invalid,
-        ErrorType = errorType,
-        ErrorMessage = message,
-    };
-
-    private static string? CheckRequest(PostbackRequest request, PostbackOptions settings, bool headersChecked, out Uri? uri)
-    {
-        uri = null;
-        if (string.IsNullOrEmpty(request.Url))
-        {
-            return "The URL is empty.";
-        }
-
-        if (request.Url.Length > settings.MaxUrlLength)
-        {
-            return $"The URL is {request.Url.Length} characters long; the limit is {settings.MaxUrlLength} (MaxUrlLength).";
-        }
-
-        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var parsed) || (parsed.Scheme != Uri.UriSchemeHttps && parsed.Scheme != Uri.UriSchemeHttp))
-        {
-            return "The URL is not an absolute http or https URL.";
-        }
-
-        if (request.Body is not null)
-        {
-            if (request.Method != PostbackHttpMethod.Post)
-            {
-                return "A body needs the POST method.";
-            }
-
-            if (string.IsNullOrWhiteSpace(request.ContentType))
-            {
-                return "A body needs a content type.";
-            }
-        }
-
-        if (!headersChecked && request.Headers is not null)
-        {
-            foreach (var (name, value) in request.Headers)
-            {
-                if (HeaderRules.Check(name, value, settings.IdempotencyHeaderName) is { } problem)
-                {
-                    return problem;
-                }
-
-                if (request.Body is null && HeaderRules.IsContentHeader(name))
-                {
-                    return $"The header '{name}' describes a body, and this request has none.";
-                }
-            }
-        }
-
-        uri = parsed;
-        return null;
-    }
 
     private PostbackResult Finish(Activity? activity, PostbackResult result)
     {
