@@ -15,7 +15,7 @@ namespace Postback.Internal;
 /// others carry on. On shutdown it stops accepting, drains within <see cref="PostbackQueueOptions.DrainTimeout"/>, and
 /// reports whatever is left as abandoned.
 /// </summary>
-internal sealed partial class PostbackDeliveryService : BackgroundService
+internal sealed class PostbackDeliveryService : BackgroundService
 {
     private readonly ChannelPostbackQueue _queue;
     private readonly EndpointResolver _resolver;
@@ -70,7 +70,7 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
         }
         catch (OperationCanceledException)
         {
-            LogDrainTimedOut(_logger, _options.DrainTimeout, _inFlight.Count);
+            Log.QueueDrainTimedOut(_logger, _options.DrainTimeout, _inFlight.Count);
         }
 
         // 3. Abandon the rest: in-flight sends are cancelled and report themselves; unread transactions are reported here.
@@ -187,7 +187,7 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
         catch (Exception ex)
         {
             // The sender turns failures into results; this is a safety net, so a postback is never lost without a word.
-            LogUnexpected(_logger, endpoint.Name, ex);
+            Log.QueuedDeliveryFailed(_logger, endpoint.Name, ex);
             await CompleteAsync(transaction, new PostbackResult
             {
                 EndpointName = endpoint.Name,
@@ -213,14 +213,14 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
             }
             catch (Exception ex)
             {
-                LogObserverFailed(_logger, observer.GetType().Name, ex);
+                Log.ObserverFailed(_logger, observer.GetType().Name, ex);
             }
         }
     }
 
     private async ValueTask AbandonAsync(PostbackTransaction transaction, string? endpointName, string reason)
     {
-        LogAbandoned(_logger, endpointName ?? "(not dispatched)", reason);
+        Log.Abandoned(_logger, endpointName ?? "(not dispatched)", reason);
         foreach (var observer in _observers)
         {
             try
@@ -229,24 +229,8 @@ internal sealed partial class PostbackDeliveryService : BackgroundService
             }
             catch (Exception ex)
             {
-                LogObserverFailed(_logger, observer.GetType().Name, ex);
+                Log.ObserverFailed(_logger, observer.GetType().Name, ex);
             }
         }
     }
-
-    [LoggerMessage(EventId = 20, EventName = "QueueDrainTimedOut", Level = LogLevel.Warning,
-        Message = "The postback queue did not drain within {DrainTimeout}; {InFlight} postback(s) in flight will be abandoned.")]
-    private static partial void LogDrainTimedOut(ILogger logger, TimeSpan drainTimeout, int inFlight);
-
-    [LoggerMessage(EventId = 21, EventName = "PostbackAbandoned", Level = LogLevel.Warning,
-        Message = "Postback to endpoint '{EndpointName}' abandoned: {Reason}")]
-    private static partial void LogAbandoned(ILogger logger, string endpointName, string reason);
-
-    [LoggerMessage(EventId = 22, EventName = "DeliveryObserverFailed", Level = LogLevel.Error,
-        Message = "Delivery observer '{Observer}' threw; the exception was ignored.")]
-    private static partial void LogObserverFailed(ILogger logger, string observer, Exception exception);
-
-    [LoggerMessage(EventId = 23, EventName = "QueuedDeliveryFailed", Level = LogLevel.Error,
-        Message = "Queued postback to endpoint '{EndpointName}' failed unexpectedly.")]
-    private static partial void LogUnexpected(ILogger logger, string endpointName, Exception exception);
 }

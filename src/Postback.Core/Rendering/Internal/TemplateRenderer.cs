@@ -186,17 +186,17 @@ internal static class TemplateRenderer
             }
         }
 
-        if (hostStart >= 0 && !ValueEncoder.IsValidHostName(Region(destination, hostStart, hostEnd, written)))
+        if (hostStart >= 0 && !UrlPartChecks.IsValidHostName(Region(destination, hostStart, hostEnd, written)))
         {
             return Invalid(PostbackRenderErrorCode.InvalidHost, tokens, regions.Host, out failure);
         }
 
-        if (portStart >= 0 && !ValueEncoder.IsValidPort(Region(destination, portStart, portEnd, written)))
+        if (portStart >= 0 && !UrlPartChecks.IsValidPort(Region(destination, portStart, portEnd, written)))
         {
             return Invalid(PostbackRenderErrorCode.InvalidPort, tokens, regions.Port, out failure);
         }
 
-        if (pathStart >= 0 && ValueEncoder.HasDotSegment(Region(destination, pathStart, pathEnd, written)))
+        if (pathStart >= 0 && UrlPartChecks.HasDotSegment(Region(destination, pathStart, pathEnd, written)))
         {
             return Invalid(PostbackRenderErrorCode.DotSegment, tokens, regions.Path, out failure);
         }
@@ -215,7 +215,7 @@ internal static class TemplateRenderer
             if (token.Default is { } fallback)
             {
                 // A number macro's default stands as a JSON number when it is one ("|0"), else as a string.
-                return context == MacroContext.JsonValue && token.Macro?.ValueType == MacroValueType.Decimal && ValueEncoder.IsJsonNumber(fallback)
+                return context == MacroContext.JsonValue && token.Macro?.ValueType == MacroValueType.Decimal && JsonEncoder.IsJsonNumber(fallback)
                     ? Copy(fallback, destination, ref written)
                     : WriteText(fallback, context, raw, destination, ref written, out code);
             }
@@ -306,7 +306,7 @@ internal static class TemplateRenderer
     /// <summary>Writes a formatted number: as a JSON number outside quotes when it is one, otherwise like text.</summary>
     private static WriteStatus WriteNumber(ReadOnlySpan<char> number, MacroContext context, bool raw, Span<char> destination, ref int written, out PostbackRenderErrorCode code)
     {
-        if (context == MacroContext.JsonValue && ValueEncoder.IsJsonNumber(number))
+        if (context == MacroContext.JsonValue && JsonEncoder.IsJsonNumber(number))
         {
             code = default;
             return Copy(number, destination, ref written);
@@ -323,13 +323,13 @@ internal static class TemplateRenderer
         {
             case MacroContext.Host:
                 // Only letters, digits, '-' and '.': no '@', ':', '/', '%' or anything else that could move the request.
-                return ValueEncoder.IsHostText(value) ? Copy(value, destination, ref written) : Fail(PostbackRenderErrorCode.InvalidHost, out code);
+                return UrlPartChecks.IsHostText(value) ? Copy(value, destination, ref written) : Fail(PostbackRenderErrorCode.InvalidHost, out code);
             case MacroContext.Port:
                 return value.ContainsAnyExceptInRange('0', '9') ? Fail(PostbackRenderErrorCode.InvalidPort, out code) : Copy(value, destination, ref written);
             case MacroContext.JsonString:
-                return ValueEncoder.TryJsonEscape(value, destination, ref written) ? WriteStatus.Done : WriteStatus.TooSmall;
+                return JsonEncoder.TryJsonEscape(value, destination, ref written) ? WriteStatus.Done : WriteStatus.TooSmall;
             case MacroContext.JsonValue:
-                return ValueEncoder.TryJsonQuote(value, destination, ref written) ? WriteStatus.Done : WriteStatus.TooSmall;
+                return JsonEncoder.TryJsonQuote(value, destination, ref written) ? WriteStatus.Done : WriteStatus.TooSmall;
             default:
                 if (raw)
                 {

@@ -44,4 +44,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 9, EventName = "EndpointInvalid", Level = LogLevel.Error,
         Message = "Endpoint '{EndpointName}' from provider '{Provider}' is invalid: {Problem}")]
     public static partial void EndpointInvalid(ILogger logger, string endpointName, string provider, string problem);
+
+    [LoggerMessage(EventId = 20, EventName = "QueueDrainTimedOut", Level = LogLevel.Warning,
+        Message = "The postback queue did not drain within {DrainTimeout}; {InFlight} postback(s) in flight will be abandoned.")]
+    public static partial void QueueDrainTimedOut(ILogger logger, TimeSpan drainTimeout, int inFlight);
+
+    [LoggerMessage(EventId = 21, EventName = "PostbackAbandoned", Level = LogLevel.Warning,
+        Message = "Postback to endpoint '{EndpointName}' abandoned: {Reason}")]
+    public static partial void Abandoned(ILogger logger, string endpointName, string reason);
+
+    [LoggerMessage(EventId = 22, EventName = "DeliveryObserverFailed", Level = LogLevel.Error,
+        Message = "Delivery observer '{Observer}' threw; the exception was ignored.")]
+    public static partial void ObserverFailed(ILogger logger, string observer, Exception exception);
+
+    [LoggerMessage(EventId = 23, EventName = "QueuedDeliveryFailed", Level = LogLevel.Error,
+        Message = "Queued postback to endpoint '{EndpointName}' failed unexpectedly.")]
+    public static partial void QueuedDeliveryFailed(ILogger logger, string endpointName, Exception exception);
 }
