@@ -118,27 +118,17 @@ internal static class TemplateLinter
             var open = Encode(options.Syntax.Open);
             var close = Encode(options.Syntax.Close);
             var from = 0;
-            while (from < literal.Length)
+            while (NextName(literal, open, StringComparison.OrdinalIgnoreCase, ref from, out var start, out var nameStart, out var nameLength))
             {
-                var index = literal[from..].IndexOf(open, StringComparison.OrdinalIgnoreCase);
-                if (index < 0)
+                if (literal[(nameStart + nameLength)..].StartsWith(close, StringComparison.OrdinalIgnoreCase))
                 {
-                    break;
-                }
-
-                var nameStart = from + index + open.Length;
-                var nameLength = MacroName.Scan(literal[nameStart..]);
-                if (nameLength > 0 && literal[(nameStart + nameLength)..].StartsWith(close, StringComparison.OrdinalIgnoreCase))
-                {
-                    var at = offset + from + index;
+                    var at = offset + start;
                     var decoded = options.Syntax.Open + literal.Slice(nameStart, nameLength).ToString() + options.Syntax.Close;
                     Add(
                         PostbackTemplateWarningCode.EncodedDelimiters,
                         at,
-                        $"'{literal.Slice(from + index, open.Length + nameLength + close.Length)}' at position {at.ToString(CultureInfo.InvariantCulture)} is a percent-encoded macro and will not be replaced. Write it as '{decoded}'.");
+                        $"'{literal.Slice(start, open.Length + nameLength + close.Length)}' at position {at.ToString(CultureInfo.InvariantCulture)} is a percent-encoded macro and will not be replaced. Write it as '{decoded}'.");
                 }
-
-                from = nameStart;
             }
         }
 
@@ -148,28 +138,46 @@ internal static class TemplateLinter
             // macro is malformed. Only declared names count, so "#section" in a fragment is left alone.
             var openText = options.Syntax.Open;
             var from = 0;
-            while (from < literal.Length)
+            while (NextName(literal, openText, StringComparison.Ordinal, ref from, out var start, out var nameStart, out var nameLength))
             {
-                var index = literal[from..].IndexOf(openText, StringComparison.Ordinal);
-                if (index < 0)
+                if (options.Catalog.TryGetMacro(literal.Slice(nameStart, nameLength), out var macro))
                 {
-                    break;
-                }
-
-                var nameStart = from + index + openText.Length;
-                var nameLength = MacroName.Scan(literal[nameStart..]);
-                if (nameLength > 0 && options.Catalog.TryGetMacro(literal.Slice(nameStart, nameLength), out var macro))
-                {
-                    var at = offset + from + index;
+                    var at = offset + start;
                     Add(
                         PostbackTemplateWarningCode.UnclosedMacro,
                         at,
                         $"'{openText}{literal.Slice(nameStart, nameLength)}' at position {at.ToString(CultureInfo.InvariantCulture)} starts macro '{macro.Name}' but is not a complete macro, so it is sent as text. Write it as '{openText}{macro.Name}{options.Syntax.Close}'.");
                 }
-
-                from = nameStart;
             }
         }
+    }
+
+    /// <summary>
+    /// Finds the next <paramref name="open"/> that a macro name follows, searching from <paramref name="from"/>, which
+    /// moves past the delimiter so the next search resumes there.
+    /// </summary>
+    private static bool NextName(ReadOnlySpan<char> literal, string open, StringComparison comparison, ref int from, out int start, out int nameStart, out int nameLength)
+    {
+        while (from < literal.Length)
+        {
+            var index = literal[from..].IndexOf(open, comparison);
+            if (index < 0)
+            {
+                break;
+            }
+
+            start = from + index;
+            nameStart = start + open.Length;
+            nameLength = MacroName.Scan(literal[nameStart..]);
+            from = nameStart;
+            if (nameLength > 0)
+            {
+                return true;
+            }
+        }
+
+        start = nameStart = nameLength = 0;
+        return false;
     }
 
     private static string Encode(string delimiter)
