@@ -23,37 +23,3 @@ public interface IPostbackSender
     /// <returns>What happened.</returns>
     ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default);
 }
-
-/// <summary>Sends a transaction to every endpoint that applies to it.</summary>
-public interface IPostbackDispatcher
-{
-    /// <summary>
-    /// Sends the transaction to every enabled endpoint whose traffic-source filter matches, concurrently, and returns
-    /// every result: one per endpoint, plus one per endpoint provider that failed.
-    /// </summary>
-    /// <param name="transaction">The transaction.</param>
-    /// <param name="cancellationToken">Cancels the sends.</param>
-    /// <returns>
-    /// One result per endpoint sent to (configured endpoints first, then each provider's, in order), followed by a result
-    /// for each provider that failed and each endpoint that did not compile. Disabled endpoints and endpoints for other
-    /// traffic sources get no result: nothing was due to them.
-    /// </returns>
-    Task<System.Collections.Generic.IReadOnlyList<PostbackResult>> DispatchAsync(PostbackTransaction transaction, CancellationToken cancellationToken = default);
-}
-
-/// <summary>
-/// Supplies endpoints from somewhere other than configuration, such as the partners' postback settings in your
-/// database, keyed by publisher. Register implementations with <c>services.AddSingleton&lt;IPostbackEndpointProvider, T&gt;()</c>.
-/// </summary>
-/// <remarks>
-/// Templates are compiled once and kept in a bounded cache (<see cref="PostbackOptions.TemplateCacheSize"/>), so returning the
-/// same definitions for every transaction costs a lookup, not a parse.
-/// </remarks>
-public interface IPostbackEndpointProvider
-{
-    /// <summary>Returns the endpoint definitions that may apply to a transaction (for example, its publisher's).</summary>
-    /// <param name="transaction">The transaction.</param>
-    /// <param name="cancellationToken">Cancels the lookup.</param>
-    /// <returns>The definitions; each needs a <see cref="PostbackEndpointOptions.Name"/>.</returns>
-    ValueTask<System.Collections.Generic.IEnumerable<PostbackEndpointOptions>> GetEndpointsAsync(PostbackTransaction transaction, CancellationToken cancellationToken);
-}

@@ -6,16 +6,6 @@ using Postback.Internal;
 
 namespace Postback;
 
-/// <summary>The HTTP method a partner chose for its postbacks.</summary>
-public enum PostbackHttpMethod
-{
-    /// <summary>GET: the values travel in the URL. The default.</summary>
-    Get = 0,
-
-    /// <summary>POST: the values travel in the URL and, optionally, a form or JSON body.</summary>
-    Post,
-}
-
 /// <summary>
 /// One partner's postback definition, compiled: its URL template, method, optional body, headers, the traffic sources
 /// it applies to, and its success check. Immutable and safe to share.
@@ -166,7 +156,7 @@ public sealed class PostbackEndpoint
     internal string[] CustomKeys { get; }
 
     /// <summary>The URL's scheme, host and port when no macro can change them; <see langword="null"/> otherwise.</summary>
-    internal string? StaticAuthority => Url.StaticAuthority;
+    internal string? StaticAuthority => PartnerAuthority.StaticOf(Url);
 
     /// <summary>Returns whether the endpoint applies to a traffic source: it does when its list is empty, or holds the source (ignoring case).</summary>
     /// <param name="trafficSource">The transaction's traffic source.</param>

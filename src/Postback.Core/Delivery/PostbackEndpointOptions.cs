@@ -1,16 +1,8 @@
 using System.Collections.Generic;
 
+using Postback.Internal;
+
 namespace Postback;
-
-/// <summary>What a body template produces.</summary>
-public enum PostbackBodyFormat
-{
-    /// <summary><c>application/x-www-form-urlencoded</c>. The default.</summary>
-    Form = 0,
-
-    /// <summary><c>application/json</c>.</summary>
-    Json,
-}
 
 /// <summary>
 /// One partner's postback definition as configuration holds it (<c>Postbacks:Endpoints:{name}</c>), or as an
@@ -44,13 +36,13 @@ public sealed class PostbackEndpointOptions
     /// <c>triple-brackets</c>, <c>double-bang</c>, <c>triple-bang</c>, <c>angle</c>, <c>percent</c>, <c>dollar-braces</c>),
     /// or any pair written around the word <c>name</c>, such as <c>&lt;&lt;name&gt;&gt;</c>. The default is <c>hash</c>.
     /// </summary>
-    public string Syntax { get; set; } = "hash";
+    public string Syntax { get; set; } = PostbackConstants.DefaultSyntax;
 
     /// <summary>
     /// Gets or sets the macro catalog: <c>flexoffers</c>, <c>open</c>, or a name registered with
     /// <see cref="PostbackOptions.AddCatalog"/>. The default is <c>flexoffers</c>.
     /// </summary>
-    public string Catalog { get; set; } = "flexoffers";
+    public string Catalog { get; set; } = PostbackConstants.FlexOffersCatalog;
 
     /// <summary>Gets or sets what parsing does with an unknown macro. The default is <see cref="UnknownMacroPolicy.Error"/>.</summary>
     public UnknownMacroPolicy UnknownMacros { get; set; } = UnknownMacroPolicy.Error;

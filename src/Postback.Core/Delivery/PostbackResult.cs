@@ -2,68 +2,6 @@ using System;
 
 namespace Postback;
 
-/// <summary>What happened to one postback.</summary>
-public enum PostbackOutcome
-{
-    /// <summary>The partner accepted it: a 2xx status (and the endpoint's success check, if any, passed).</summary>
-    Delivered = 1,
-
-    /// <summary>The partner answered and refused it: a final 4xx, or a 2xx whose body failed the success check. Not retried.</summary>
-    Rejected,
-
-    /// <summary>It could not be delivered: network errors, timeouts, 408/429/5xx after every retry, a redirect, an open circuit.</summary>
-    Failed,
-
-    /// <summary>The security guard refused the destination before any connection was made. Not retried.</summary>
-    Blocked,
-
-    /// <summary>Nothing was sent because the endpoint is disabled or does not apply to the transaction's traffic source.</summary>
-    Skipped,
-
-    /// <summary>No valid request could be built: a value could not be placed safely, or the URL is not an absolute http(s) URL.</summary>
-    Invalid,
-}
-
-/// <summary>The stable values of <see cref="PostbackResult.ErrorType"/> (also the <c>error.type</c> metric tag).</summary>
-public static class PostbackErrorTypes
-{
-    /// <summary>The attempt or total timeout ran out.</summary>
-    public const string Timeout = "timeout";
-
-    /// <summary>A network error: connection refused or reset, DNS failure, TLS failure.</summary>
-    public const string ConnectionError = "connection_error";
-
-    /// <summary>The partner answered with a redirect, which is never followed.</summary>
-    public const string Redirect = "redirect";
-
-    /// <summary>The partner's host has failed too often recently; its circuit breaker is open.</summary>
-    public const string CircuitOpen = "circuit_open";
-
-    /// <summary>The partner asked to retry later than the library may wait; see <see cref="PostbackResult.RetryAfter"/>.</summary>
-    public const string RetryAfterTooLong = "retry_after_too_long";
-
-    /// <summary>The partner answered with an error status; the status code is in <see cref="PostbackResult.StatusCode"/>.</summary>
-    public const string HttpError = "http_error";
-
-    /// <summary>The partner answered 2xx, but the body failed the endpoint's success check.</summary>
-    public const string SuccessCheckFailed = "success_check_failed";
-
-    /// <summary>A value could not be placed in the template safely.</summary>
-    public const string RenderError = "render_error";
-
-    /// <summary>The request is not valid: not an absolute http(s) URL, or too long.</summary>
-    public const string InvalidRequest = "invalid_request";
-
-    /// <summary>The destination was refused by the security guard.</summary>
-    public const string Blocked = "blocked";
-
-    /// <summary>An endpoint provider failed, or gave an endpoint that does not compile.</summary>
-    public const string EndpointError = "endpoint_error";
-
-    /// <summary>An unexpected exception; the message says which.</summary>
-    public const string Unexpected = "unexpected";
-}
-
 /// <summary>The result of one postback. A delivery failure is a result, never an exception.</summary>
 public sealed record PostbackResult
 {

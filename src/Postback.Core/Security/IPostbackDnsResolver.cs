@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -16,20 +15,4 @@ public interface IPostbackDnsResolver
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <returns>The addresses, in the order connections should try them.</returns>
     ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken);
-}
-
-/// <summary>The system resolver (<see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>).</summary>
-internal sealed class SystemDnsResolver : IPostbackDnsResolver
-{
-    public async ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException)
-        {
-            return [];
-        }
-    }
 }

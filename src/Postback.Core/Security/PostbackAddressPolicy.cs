@@ -2,18 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
+using Postback.Internal;
 
 namespace Postback;
-
-/// <summary>The guard's answer for one destination.</summary>
-/// <param name="IsAllowed">Whether a connection may be made.</param>
-/// <param name="Reason">Why it is denied (or, when allowed by an explicit rule, which rule); <see langword="null"/> for an ordinary public address.</param>
-public readonly record struct PostbackDestinationVerdict(bool IsAllowed, string? Reason)
-{
-    internal static PostbackDestinationVerdict Allow(string? reason = null) => new(true, reason);
-
-    internal static PostbackDestinationVerdict Deny(string reason) => new(false, reason);
-}
 
 /// <summary>
 /// The guard's pure decision: an address or a URL in, a verdict out. No DNS, no connection. The connection callback
@@ -67,12 +58,20 @@ public sealed class PostbackAddressPolicy
     /// <param name="options">The security options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentException">A network is not valid CIDR notation; the message names it.</exception>
     public PostbackAddressPolicy(PostbackSecurityOptions? options = null)
+        : this(options, PostbackConstants.SectionName)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PostbackAddressPolicy"/> class, naming <paramref name="section"/> in messages.</summary>
+    /// <param name="options">The security options; <see langword="null"/> for the defaults.</param>
+    /// <param name="section">The configuration section the delivery options were bound from.</param>
+    internal PostbackAddressPolicy(PostbackSecurityOptions? options, string section)
     {
         options ??= new PostbackSecurityOptions();
         Enabled = options.Enabled;
         AllowHttp = options.AllowHttp;
-        _allowedNetworks = ParseNetworks(options.AllowedNetworks, "Postbacks:Security:AllowedNetworks");
-        _deniedNetworks = ParseNetworks(options.DeniedNetworks, "Postbacks:Security:DeniedNetworks");
+        _allowedNetworks = ParseNetworks(options.AllowedNetworks, $"{section}:Security:AllowedNetworks");
+        _deniedNetworks = ParseNetworks(options.DeniedNetworks, $"{section}:Security:DeniedNetworks");
         _allowedHosts = new HashSet<string>(options.AllowedHosts, StringComparer.OrdinalIgnoreCase);
         _deniedHosts = [.. options.DeniedHosts];
         _allowedPorts = [.. options.AllowedPorts];

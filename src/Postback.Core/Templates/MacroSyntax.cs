@@ -60,6 +60,9 @@ public sealed class MacroSyntax : IEquatable<MacroSyntax>
         Hash, Braces, DoubleBraces, DoubleBrackets, TripleBrackets, DoubleBang, TripleBang, Angle, Percent, DollarBraces,
     ];
 
+    /// <summary>Gets the names of the built-in syntaxes, in the order they are declared.</summary>
+    internal static string[] BuiltInNames => Array.ConvertAll(BuiltIns, static syntax => syntax.Name);
+
     /// <summary>Gets the name of the syntax, such as <c>hash</c> or <c>braces</c>; <c>custom</c> for <see cref="Create"/>.</summary>
     public string Name { get; }
 

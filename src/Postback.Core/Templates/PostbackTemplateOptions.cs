@@ -1,47 +1,5 @@
 namespace Postback;
 
-/// <summary>What a template produces, which decides how values are encoded.</summary>
-public enum PostbackTemplateKind
-{
-    /// <summary>A postback URL. Values are percent-encoded by RFC 3986 in the path, query and fragment, and must be a valid host name in the host.</summary>
-    Url = 0,
-
-    /// <summary>An <c>application/x-www-form-urlencoded</c> body. Values are form-encoded (space becomes <c>+</c>).</summary>
-    FormBody,
-
-    /// <summary>
-    /// A JSON body. Inside a JSON string, values are JSON-escaped; outside quotes, numbers are written as JSON numbers,
-    /// other values as complete quoted strings, and a missing value as <c>null</c>.
-    /// </summary>
-    JsonBody,
-}
-
-/// <summary>What parsing does with a well-formed macro whose name the catalog does not know.</summary>
-public enum UnknownMacroPolicy
-{
-    /// <summary>Parsing fails, naming the macro and suggesting close matches. The default.</summary>
-    Error = 0,
-
-    /// <summary>The macro is kept in the output exactly as written in the template.</summary>
-    KeepLiteral,
-
-    /// <summary>The macro renders empty (or as its <c>|default</c>).</summary>
-    RenderEmpty,
-}
-
-/// <summary>What rendering does when a macro's value is missing or empty and the macro has no <c>|default</c>.</summary>
-public enum MissingValuePolicy
-{
-    /// <summary>The macro renders empty; in a JSON body outside quotes, as <c>null</c>. The default.</summary>
-    Empty = 0,
-
-    /// <summary>The macro's own text is rendered, encoded for its place like any value (so <c>#fobs#</c> in a query becomes <c>%23fobs%23</c>).</summary>
-    KeepMacro,
-
-    /// <summary>Rendering fails with an error that names the macro.</summary>
-    Fail,
-}
-
 /// <summary>How a template is parsed: its syntax, catalog, kind and policies.</summary>
 public sealed record PostbackTemplateOptions
 {

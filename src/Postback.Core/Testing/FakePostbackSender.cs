@@ -3,34 +3,15 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Postback.Internal;
 
 namespace Postback;
 
-/// <summary>One postback a <see cref="FakePostbackSender"/> was asked to send, as it would have gone on the wire.</summary>
-/// <param name="EndpointName">The endpoint's name.</param>
-/// <param name="Method">GET or POST.</param>
-/// <param name="Url">The rendered URL.</param>
-/// <param name="Body">The rendered body, or <see langword="null"/>.</param>
-/// <param name="ContentType">The body's content type, or <see langword="null"/>.</param>
-/// <param name="Headers">The endpoint's extra headers.</param>
-/// <param name="IdempotencyKey">The idempotency key the request would carry.</param>
-/// <param name="Transaction">The transaction, when sent from an endpoint; <see langword="null"/> for a pre-rendered request.</param>
-public sealed record SentPostback(
-    string EndpointName,
-    PostbackHttpMethod Method,
-    string Url,
-    string? Body,
-    string? ContentType,
-    IReadOnlyDictionary<string, string> Headers,
-    string IdempotencyKey,
-    PostbackTransaction? Transaction);
-
 /// <summary>
-/// An <see cref="IPostbackSender"/> for your own tests: it renders exactly as the real sender does, records every
-/// postback instead of sending it, and answers as you tell it (delivered by default). No network is touched.
+/// An <see cref="IPostbackSender"/> for your own tests: it renders and checks each request exactly as the real sender
+/// does (with the default limits), records every postback instead of sending it, and answers as you tell it (delivered
+/// by default). A request the real sender would refuse is refused here too, as <see cref="PostbackOutcome.Invalid"/>,
+/// and not recorded. No network is touched.
 /// </summary>
 /// <example>
 /// <code>
@@ -42,6 +23,7 @@ public sealed record SentPostback(
 /// </example>
 public sealed class FakePostbackSender : IPostbackSender
 {
+    private static readonly PostbackOptions DefaultOptions = new();
     private readonly ConcurrentQueue<SentPostback> _sent = new();
     private Func<SentPostback, CancellationToken, ValueTask<PostbackResult>> _respond;
 
@@ -87,47 +69,21 @@ public sealed class FakePostbackSender : IPostbackSender
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(transaction);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!endpoint.Enabled)
+        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, out var request, out var refused))
         {
-            return ValueTask.FromResult(new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Skipped, ErrorMessage = "The endpoint is disabled." });
+            return ValueTask.FromResult(refused);
         }
 
-        string? body = null;
-        if (!endpoint.Url.TryRender(transaction, out var url, out var error)
-            || (endpoint.Body is { } bodyTemplate && !bodyTemplate.TryRender(transaction, out body, out error)))
-        {
-            return ValueTask.FromResult(new PostbackResult { EndpointName = endpoint.Name, Outcome = PostbackOutcome.Invalid, ErrorType = PostbackErrorTypes.RenderError, ErrorMessage = error!.Message });
-        }
-
-        var sent = new SentPostback(
-            endpoint.Name,
-            endpoint.Method,
-            url,
-            body,
-            endpoint.BodyContentType,
-            endpoint.Headers,
-            IdempotencyKey.For(endpoint, transaction),
-            transaction);
-        _sent.Enqueue(sent);
-        return _respond(sent, cancellationToken);
+        return Record(request, headersChecked: true, transaction, cancellationToken);
     }
 
     /// <inheritdoc/>
     public ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.EndpointName, nameof(request));
         cancellationToken.ThrowIfCancellationRequested();
-        var sent = new SentPostback(
-            request.EndpointName,
-            request.Method,
-            request.Url,
-            request.Body,
-            request.ContentType,
-            request.Headers ?? new Dictionary<string, string>(),
-            request.IdempotencyKey ?? IdempotencyKey.For(request),
-            null);
-        _sent.Enqueue(sent);
-        return _respond(sent, cancellationToken);
+        return Record(request, headersChecked: false, transaction: null, cancellationToken);
     }
 
     /// <summary>Builds the result a fake answer stands for.</summary>
@@ -162,21 +118,25 @@ public sealed class FakePostbackSender : IPostbackSender
             ErrorMessage = outcome == PostbackOutcome.Delivered ? null : $"Fake outcome: {outcome}.",
         };
     }
-}
 
-/// <summary>Test helpers for <see cref="IPostbackBuilder"/>.</summary>
-public static class PostbackTestingBuilderExtensions
-{
-    /// <summary>Replaces the real sender, for tests: the dispatcher and the queue then send through <paramref name="sender"/>.</summary>
-    /// <param name="builder">The builder from <c>AddPostbacks</c>.</param>
-    /// <param name="sender">The sender, usually a <see cref="FakePostbackSender"/>.</param>
-    /// <returns>The builder.</returns>
-    public static IPostbackBuilder UseSender(this IPostbackBuilder builder, IPostbackSender sender)
+    private ValueTask<PostbackResult> Record(PostbackRequest request, bool headersChecked, PostbackTransaction? transaction, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(sender);
-        builder.Services.RemoveAll<IPostbackSender>();
-        builder.Services.AddSingleton(sender);
-        return builder;
+        // The real sender's checks, with the default limits: what it would refuse is refused here too, and not recorded.
+        if (!PostbackRequestBuilder.TryCheck(request, DefaultOptions, headersChecked, out _, out var problem))
+        {
+            return ValueTask.FromResult(PostbackRequestBuilder.Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem));
+        }
+
+        var sent = new SentPostback(
+            request.EndpointName,
+            request.Method,
+            request.Url,
+            request.Body,
+            request.ContentType,
+            request.Headers ?? new Dictionary<string, string>(),
+            PostbackRequestBuilder.KeyOf(request),
+            transaction);
+        _sent.Enqueue(sent);
+        return _respond(sent, cancellationToken);
     }
 }

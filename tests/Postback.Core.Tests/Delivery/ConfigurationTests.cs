@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -132,6 +133,46 @@ public sealed class ConfigurationTests
         var act = () => host.StartAsync();
 
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain(expected);
+    }
+
+    [Fact]
+    public void Messages_name_the_section_the_options_were_bound_from()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Partners:Endpoints:x:Url"] = "https://x.example/pb?sid=#fob#",
+            ["Partners:AttemptTimeout"] = "00:20:00",
+            ["Partners:Security:AllowedNetworks:0"] = "10.0.0.0/33",
+            ["Jobs:DrainTimeout"] = "02:00:00",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddPostbacks(configuration.GetSection("Partners")).AddQueue(configuration.GetSection("Jobs"));
+        using var provider = services.BuildServiceProvider();
+
+        var postbacks = () => provider.GetRequiredService<IOptions<PostbackOptions>>().Value;
+        var queue = () => provider.GetRequiredService<IOptions<PostbackQueueOptions>>().Value;
+
+        var failures = postbacks.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
+        failures.Should().Contain(f => f.StartsWith("Partners:Endpoints:x:Url is invalid", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("Partners:AttemptTimeout is 00:20:00", StringComparison.Ordinal))
+            .And.Contain(f => f.StartsWith("Partners:Security:AllowedNetworks", StringComparison.Ordinal))
+            .And.NotContain(f => f.Contains("Postbacks:", StringComparison.Ordinal));
+        queue.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Jobs:DrainTimeout is 02:00:00");
+    }
+
+    [Fact]
+    public void Messages_name_the_default_sections_when_options_are_configured_in_code()
+    {
+        var services = new ServiceCollection();
+        services.AddPostbacks(o => o.AddEndpoint("x", e => e.Url = "https://x.example/pb?sid=#fob#"))
+            .AddQueue(q => q.DrainTimeout = TimeSpan.FromHours(2));
+        using var provider = services.BuildServiceProvider();
+
+        var postbacks = () => provider.GetRequiredService<IOptions<PostbackOptions>>().Value;
+        var queue = () => provider.GetRequiredService<IOptions<PostbackQueueOptions>>().Value;
+
+        postbacks.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Postbacks:Endpoints:x:Url is invalid");
+        queue.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Postbacks:Queue:DrainTimeout is 02:00:00");
     }
 
     [Fact]

@@ -230,7 +230,7 @@ public static class ChaosHarness
             }),
             (prefix, count) => ConcurrentLoopAsync(count, scenario.Concurrency, scenario.Patience, async (i, ct) =>
             {
-                using var response = await factory.CreateClient(Postback.Internal.DefaultPostbackSender.HttpClientName)
+                using var response = await factory.CreateClient(Postback.Internal.PostbackHttpPipeline.HttpClientName)
                     .GetAsync(url + prefix + i.ToString(CultureInfo.InvariantCulture), ct);
                 return response.IsSuccessStatusCode;
             }),

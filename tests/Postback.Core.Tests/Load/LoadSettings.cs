@@ -2,7 +2,7 @@ namespace Postback.Tests.Load;
 
 /// <summary>
 /// The switch between the small harness that runs in every test run (correctness only) and the full-size one
-/// (<c>POSTBACK_LOAD=1</c>, with the throughput targets). See the README, "Load and chaos harness".
+/// (<c>POSTBACK_LOAD=1</c>, with the throughput targets). See docs/testing.md, "load and chaos harness".
 /// </summary>
 public static class LoadSettings
 {
@@ -28,7 +28,7 @@ public sealed class LoadFactAttribute : FactAttribute
     {
         if (!LoadSettings.Full)
         {
-            Skip = $"Opt-in full-size load run: set {LoadSettings.Switch}=1 (README, \"Load and chaos harness\").";
+            Skip = $"Opt-in full-size load run: set {LoadSettings.Switch}=1 (docs/testing.md, \"load and chaos harness\").";
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed class TemplateCacheTests
     {
         var template = PostbackTemplate.Parse(text, new() { Syntax = text.Contains('{', StringComparison.Ordinal) ? MacroSyntax.Braces : MacroSyntax.Hash, Catalog = text.Contains('{', StringComparison.Ordinal) ? MacroCatalog.Open : MacroCatalog.FlexOffers });
 
-        template.StaticAuthority.Should().Be(expected);
+        PartnerAuthority.StaticOf(template).Should().Be(expected);
         new PostbackEndpoint("e", template).StaticAuthority.Should().Be(expected);
     }
 }

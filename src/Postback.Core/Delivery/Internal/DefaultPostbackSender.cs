@@ -1,0 +1,230 @@
+using System;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Postback.Internal;
+
+/// <summary>Sends postbacks through the named <see cref="IHttpClientFactory"/> client that <c>AddPostbacks</c> configures.</summary>
+internal sealed class DefaultPostbackSender(
+    IHttpClientFactory httpClientFactory,
+    IOptionsMonitor<PostbackOptions> options,
+    AddressPolicyProvider policies,
+    PostbackTelemetry telemetry,
+    TimeProvider time,
+    ILogger<DefaultPostbackSender> logger) : IPostbackSender
+{
+    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<PostbackResult>(cancellationToken);
+        }
+
+        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, out var request, out var refused))
+        {
+            return ValueTask.FromResult(Finish(null, refused));
+        }
+
+        return SendCoreAsync(request, headersChecked: true, cancellationToken);
+    }
+
+    public ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.EndpointName, nameof(request));
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<PostbackResult>(cancellationToken);
+        }
+
+        return SendCoreAsync(request, headersChecked: false, cancellationToken);
+    }
+
+    private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var started = time.GetTimestamp();
+        using var activity = PostbackTelemetry.ActivitySource.StartActivity(PostbackTelemetryNames.SendActivity, ActivityKind.Internal);
+        activity?.SetTag(PostbackTelemetryNames.EndpointTag, request.EndpointName);
+
+        if (!PostbackRequestBuilder.TryCheck(request, settings, headersChecked, out var uri, out var problem))
+        {
+            return Finish(activity, PostbackRequestBuilder.Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, problem));
+        }
+
+        var host = uri.IdnHost;
+        activity?.SetTag(PostbackTelemetryNames.ServerAddressTag, host);
+
+        // What the URL alone shows (scheme, port, a literal address, localhost) is refused before any attempt; the
+        // connection callback checks the resolved addresses of everything else.
+        var verdict = policies.Current.EvaluateUri(uri);
+        if (!verdict.IsAllowed)
+        {
+            return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri });
+        }
+
+        var key = PostbackRequestBuilder.KeyOf(request);
+        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started };
+
+        using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
+        {
+            // HTTP/3 would bypass the connection callback that later guards where requests may go.
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        if (request.Body is not null)
+        {
+            message.Content = new StringContent(request.Body, Encoding.UTF8, request.ContentType!);
+        }
+
+        message.Headers.TryAddWithoutValidation(settings.IdempotencyHeaderName, key);
+        if (request.Headers is not null)
+        {
+            foreach (var (name, value) in request.Headers)
+            {
+                // Checked up front (CheckRequest, or the endpoint): a content header comes only with a body.
+                if (!message.Headers.TryAddWithoutValidation(name, value))
+                {
+                    message.Content!.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+        }
+
+        message.Options.Set(PostbackSendState.Key, state);
+
+        PostbackResult result;
+        try
+        {
+            var client = httpClientFactory.CreateClient(PostbackHttpPipeline.HttpClientName);
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            result = FromResponse(request, state, key, (int)response.StatusCode, body);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)
+        {
+            result = Failed(request, state, key, PostbackErrorTypes.Timeout, $"The postback timed out after {state.Attempts} attempt(s).");
+        }
+        catch (BrokenCircuitException)
+        {
+            var why = state.Attempts == 0
+                ? $"The circuit for host '{host}' is open after repeated failures; the postback was not sent."
+                : $"The circuit for host '{host}' opened after attempt {state.Attempts} failed; no further attempt was made.";
+            result = Failed(request, state, key, PostbackErrorTypes.CircuitOpen, why) with { StatusCode = state.LastStatusCode };
+        }
+        catch (Exception ex) when (PostbackDestinationBlockedException.IsIn(ex))
+        {
+            result = Blocked(request.EndpointName, host, state.Attempts, time.GetElapsedTime(started), PostbackDestinationBlockedException.MessageIn(ex)!);
+        }
+        catch (HttpRequestException ex)
+        {
+            result = Failed(request, state, key, PostbackErrorTypes.ConnectionError, $"{ex.HttpRequestError}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Never let one partner's odd failure crash the caller: it becomes a result that says what happened.
+            result = Failed(request, state, key, PostbackErrorTypes.Unexpected, $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        return Finish(activity, result with { RequestUri = uri });
+    }
+
+    private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
+    {
+        var elapsed = time.GetElapsedTime(state.StartTimestamp);
+        var (outcome, errorType, message) = status switch
+        {
+            >= 200 and < 300 when request.SuccessBodyContains is { } expected && !body.Contains(expected, StringComparison.Ordinal) =>
+                (PostbackOutcome.Rejected, PostbackErrorTypes.SuccessCheckFailed, $"The partner answered {status}, but the body does not contain the expected '{expected}'."),
+            >= 200 and < 300 => (PostbackOutcome.Delivered, null, null),
+            >= 300 and < 400 => (PostbackOutcome.Failed, PostbackErrorTypes.Redirect, $"The partner answered {status} with a redirect, which is never followed."),
+            _ when state.RetryAfterRefused is { } wait =>
+                (PostbackOutcome.Failed, PostbackErrorTypes.RetryAfterTooLong, $"The partner answered {status} and asked to retry after {wait}, longer than the {state.Options.MaxRetryAfter} allowed (MaxRetryAfter) or the time left; retry it later."),
+            408 or 429 or >= 500 => (PostbackOutcome.Failed, PostbackErrorTypes.HttpError, $"The partner answered {status} on every attempt."),
+            _ => (PostbackOutcome.Rejected, PostbackErrorTypes.HttpError, $"The partner refused the postback with {status}; it is not retried."),
+        };
+
+        return new PostbackResult
+        {
+            EndpointName = request.EndpointName,
+            Outcome = outcome,
+            Host = state.Host,
+            StatusCode = status,
+            Attempts = state.Attempts,
+            Elapsed = elapsed,
+            ResponseBody = body,
+            ResponseBodyTruncated = state.BodyTruncated,
+            ErrorType = errorType,
+            ErrorMessage = message,
+            RetryAfter = errorType == PostbackErrorTypes.RetryAfterTooLong ? state.RetryAfterRefused : null,
+            IdempotencyKey = key,
+        };
+    }
+
+    private PostbackResult Failed(PostbackRequest request, PostbackSendState state, string key, string errorType, string message) => new()
+    {
+        EndpointName = request.EndpointName,
+        Outcome = PostbackOutcome.Failed,
+        Host = state.Host,
+        Attempts = state.Attempts,
+        Elapsed = time.GetElapsedTime(state.StartTimestamp),
+        ErrorType = errorType,
+        ErrorMessage = message,
+        IdempotencyKey = key,
+    };
+
+    private static PostbackResult Blocked(string endpointName, string host, int attempts, TimeSpan elapsed, string message) => new()
+    {
+        EndpointName = endpointName,
+        Outcome = PostbackOutcome.Blocked,
+        Host = host,
+        Attempts = attempts,
+        Elapsed = elapsed,
+        ErrorType = PostbackErrorTypes.Blocked,
+        ErrorMessage = message,
+    };
+
+
+    private PostbackResult Finish(Activity? activity, PostbackResult result)
+    {
+        PostbackTelemetry.Complete(activity, result);
+        telemetry.Record(result);
+        var elapsedMs = result.Elapsed.TotalMilliseconds;
+        switch (result.Outcome)
+        {
+            case PostbackOutcome.Delivered:
+                Log.Delivered(logger, result.EndpointName, result.Host, result.StatusCode, result.Attempts, elapsedMs);
+                break;
+            case PostbackOutcome.Rejected:
+                Log.Rejected(logger, result.EndpointName, result.Host, result.StatusCode, result.Attempts, result.ErrorType);
+                break;
+            case PostbackOutcome.Failed:
+                Log.Failed(logger, result.EndpointName, result.Host, result.Attempts, elapsedMs, result.ErrorType, result.StatusCode, result.ErrorMessage);
+                break;
+            case PostbackOutcome.Blocked:
+                Log.Blocked(logger, result.EndpointName, result.Host, result.ErrorMessage);
+                break;
+            case PostbackOutcome.Invalid:
+                Log.Invalid(logger, result.EndpointName, result.ErrorMessage);
+                break;
+            default:
+                Log.Skipped(logger, result.EndpointName, result.ErrorMessage ?? "not applicable");
+                break;
+        }
+
+        return result;
+    }
+}

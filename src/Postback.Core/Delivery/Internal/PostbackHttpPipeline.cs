@@ -1,0 +1,127 @@
+using System;
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Postback.Internal;
+
+/// <summary>
+/// The postback HTTP client, from the outside in: the total timeout, retries, the circuit breaker (one per partner
+/// authority), the attempt timeout, the response capture, and a primary handler that guards every connection.
+/// </summary>
+internal static class PostbackHttpPipeline
+{
+    /// <summary>The name of the <see cref="IHttpClientFactory"/> client postbacks go through.</summary>
+    public const string HttpClientName = "Postback.Core";
+
+    /// <summary>Configures the named client: handlers, timeouts and the resilience pipeline.</summary>
+    public static void Configure(IHttpClientBuilder httpClient)
+    {
+        httpClient
+            .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan) // the pipeline owns every timeout
+            .RemoveAllLoggers() // the factory's loggers write the URL, path values included; ours log endpoint and host only
+            .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(
+                provider.GetRequiredService<IOptionsMonitor<PostbackOptions>>().CurrentValue,
+                new ConnectGuard(provider.GetRequiredService<AddressPolicyProvider>().Current, provider.GetRequiredService<IPostbackDnsResolver>())));
+
+        httpClient
+            .AddResilienceHandler("postback", static (pipeline, context) =>
+            {
+                context.EnableReloads<PostbackOptions>();
+                var options = context.GetOptions<PostbackOptions>();
+                var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
+                var telemetry = context.ServiceProvider.GetRequiredService<PostbackTelemetry>();
+                var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<DefaultPostbackSender>();
+                ConfigurePipeline(pipeline, options, time, telemetry, logger);
+                foreach (var extra in context.ServiceProvider.GetServices<ResilienceCustomization>())
+                {
+                    extra.Configure(pipeline);
+                }
+            })
+            .SelectPipelineByAuthority();
+
+        // Innermost: inside the attempt timeout, so reading the (bounded) body is part of the attempt.
+        httpClient.AddHttpMessageHandler(static () => new ResponseCaptureHandler());
+    }
+
+    public static SocketsHttpHandler CreatePrimaryHandler(PostbackOptions options, ConnectGuard guard) => new()
+    {
+        // Every connection is checked where it is made; see ConnectGuard.
+        ConnectCallback = guard.ConnectAsync,
+        // A redirect's target is never contacted: a 3xx becomes a failed result.
+        AllowAutoRedirect = false,
+        // The body is read raw and bounded; decompression would let a small body expand without limit.
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = options.ConnectTimeout,
+        UseCookies = false,
+        // A proxy would hide the partner's address from the connection callback.
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        MaxResponseHeadersLength = 64,
+    };
+
+    public static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, PostbackOptions options, TimeProvider time, PostbackTelemetry telemetry, ILogger logger)
+    {
+        pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "postback-total", Timeout = options.TotalTimeout });
+
+        if (options.MaxRetryAttempts > 0)
+        {
+            pipeline.AddRetry(new HttpRetryStrategyOptions
+            {
+                Name = "postback-retry",
+                MaxRetryAttempts = options.MaxRetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryDelay,
+                ShouldRetryAfterHeader = true,
+                ShouldHandle = args => PostbackRetryDecision.ShouldRetry(args, time),
+                OnRetry = args => OnRetry(args, telemetry, logger),
+            });
+        }
+
+        if (options.CircuitBreaker.Enabled)
+        {
+            pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            {
+                Name = "postback-breaker",
+                FailureRatio = options.CircuitBreaker.FailureRatio,
+                MinimumThroughput = options.CircuitBreaker.MinimumThroughput,
+                SamplingDuration = options.CircuitBreaker.SamplingDuration,
+                BreakDuration = options.CircuitBreaker.BreakDuration,
+                // A blocked destination is a decision, not a partner failure: it must not open the partner's circuit.
+                ShouldHandle = static args => ValueTask.FromResult(
+                    HttpClientResiliencePredicates.IsTransient(args.Outcome) && !PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)),
+            });
+        }
+
+        pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "postback-attempt", Timeout = options.AttemptTimeout });
+    }
+
+    /// <summary>Counts and logs a retry, naming the endpoint and host, never the URL.</summary>
+    private static ValueTask OnRetry(OnRetryArguments<HttpResponseMessage> args, PostbackTelemetry telemetry, ILogger logger)
+    {
+        // From the context, not the response: an attempt that timed out or failed to connect has no response.
+        var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
+        if (request is not null && request.Options.TryGetValue(PostbackSendState.Key, out var state))
+        {
+            telemetry.RecordRetry(state.EndpointName);
+            if (!logger.IsEnabled(LogLevel.Information))
+            {
+                return default;
+            }
+
+            var reason = args.Outcome.Result is { } response ? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) : args.Outcome.Exception?.GetType().Name ?? "unknown";
+            Log.Retrying(logger, state.EndpointName, state.Host, args.AttemptNumber + 1, reason, args.RetryDelay.TotalMilliseconds);
+        }
+
+        return default;
+    }
+}

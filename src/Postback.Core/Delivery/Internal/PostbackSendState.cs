@@ -1,0 +1,33 @@
+using System;
+using System.Net.Http;
+using System.Threading;
+
+namespace Postback.Internal;
+
+/// <summary>What one send carries through the HTTP pipeline, so every layer can name the endpoint and count attempts.</summary>
+internal sealed class PostbackSendState
+{
+    public static readonly HttpRequestOptionsKey<PostbackSendState> Key = new("Postback.Core.SendState");
+
+    private int _attempts;
+
+    public required string EndpointName { get; init; }
+
+    public required string Host { get; init; }
+
+    public required PostbackOptions Options { get; init; }
+
+    public required long StartTimestamp { get; init; }
+
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>The Retry-After the partner asked for and the retry strategy refused to wait for.</summary>
+    public TimeSpan? RetryAfterRefused { get; set; }
+
+    public bool BodyTruncated { get; set; }
+
+    /// <summary>The status of the last attempt that got a response, kept for results that end in an exception.</summary>
+    public int? LastStatusCode { get; set; }
+
+    public int CountAttempt() => Interlocked.Increment(ref _attempts);
+}

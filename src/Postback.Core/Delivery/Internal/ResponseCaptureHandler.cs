@@ -1,0 +1,82 @@
+using System;
+using System.Buffers;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Postback.Internal;
+
+/// <summary>
+/// The innermost handler: counts each attempt and reads at most <see cref="PostbackOptions.MaxResponseBodyBytes"/> of
+/// the body while the attempt is still running, so the attempt timeout covers the body and a huge or endless response
+/// cannot hold memory or the attempt. The rest of the body is dropped with the connection.
+/// </summary>
+internal sealed class ResponseCaptureHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Options.TryGetValue(PostbackSendState.Key, out var state);
+        state?.CountAttempt();
+
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (state is not null)
+        {
+            state.LastStatusCode = (int)response.StatusCode;
+        }
+
+        var limit = state?.Options.MaxResponseBodyBytes ?? 4096;
+        var original = response.Content;
+        try
+        {
+            // One byte more than the limit tells a body of exactly the limit from a longer one. The read buffer is
+            // pooled; only what was read is kept.
+            var buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+            var total = 0;
+            byte[] body;
+            try
+            {
+                var stream = await original.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    int read;
+                    while (total <= limit && (read = await stream.ReadAsync(buffer.AsMemory(total, limit + 1 - total), cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        total += read;
+                    }
+                }
+
+                body = buffer.AsSpan(0, Math.Min(total, limit)).ToArray();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            var captured = new ByteArrayContent(body);
+            foreach (var header in original.Headers)
+            {
+                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    captured.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            if (state is not null)
+            {
+                state.BodyTruncated = total > limit;
+            }
+
+            response.Content = captured;
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+        finally
+        {
+            original.Dispose();
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Postback.Internal;
+
+/// <summary>
+/// The encoders that place an untrusted value in a template. Each one writes into a span and reports
+/// <see langword="false"/> when the span is too small, so rendering can grow its buffer and try again; none allocates.
+/// </summary>
+internal static class ValueEncoder
+{
+    // RFC 3986 section 2.3, exactly: everything else is percent-encoded, which is what Uri.EscapeDataString does.
+    private static readonly SearchValues<char> Unreserved =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
+
+    // The WHATWG application/x-www-form-urlencoded byte serializer leaves these alone and turns space into '+'.
+    private static readonly SearchValues<char> FormSafe =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._");
+
+    // Unreserved plus reserved (RFC 3986 section 2.2) plus '%': what a raw value may contain. Anything else (space,
+    // controls, non-ASCII, " < > \ ^ ` { | }) is never valid unencoded in a URL, so a raw value holding it fails.
+    private static readonly SearchValues<char> RawSafe =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%");
+
+    public const string UpperHex = "0123456789ABCDEF";
+
+
+    public static bool IsUnreserved(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(Unreserved);
+
+    public static bool IsValidRaw(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(RawSafe);
+
+    /// <summary>Percent-encodes UTF-8 as RFC 3986 asks (uppercase hex, unreserved characters kept); with <paramref name="form"/>, as a form body.</summary>
+    /// <remarks>An unpaired surrogate cannot be UTF-8; it becomes U+FFFD (<c>%EF%BF%BD</c>), as with <see cref="Uri.EscapeDataString(string)"/>.</remarks>
+    public static bool TryPercentEncode(ReadOnlySpan<char> value, Span<char> destination, ref int written, bool form)
+    {
+        var safe = form ? FormSafe : Unreserved;
+        Span<byte> utf8 = stackalloc byte[4];
+        while (!value.IsEmpty)
+        {
+            // Copy the run that needs no encoding in one go: most ids are entirely unreserved.
+            if (!TryCopyRun(ref value, value.IndexOfAnyExcept(safe), destination, ref written))
+            {
+                return false;
+            }
+
+            if (value.IsEmpty)
+            {
+                break;
+            }
+
+            var c = value[0];
+            if (c < 0x80)
+            {
+                if (form && c == ' ')
+                {
+                    if (!TryWrite('+', destination, ref written))
+                    {
+                        return false;
+                    }
+                }
+                else if (!TryWriteEscapedByte((byte)c, destination, ref written))
+                {
+                    return false;
+                }
+
+                value = value[1..];
+                continue;
+            }
+
+            if (Rune.DecodeFromUtf16(value, out var rune, out var consumed) != OperationStatus.Done)
+            {
+                rune = Rune.ReplacementChar;
+                consumed = 1;
+            }
+
+            var length = rune.EncodeToUtf8(utf8);
+            if (destination.Length - written < length * 3)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < length; i++)
+            {
+                TryWriteEscapedByte(utf8[i], destination, ref written);
+            }
+
+            value = value[consumed..];
+        }
+
+        return true;
+    }
+
+    public static bool TryWrite(char c, Span<char> destination, ref int written)
+    {
+        if ((uint)written >= (uint)destination.Length)
+        {
+            return false;
+        }
+
+        destination[written++] = c;
+        return true;
+    }
+
+    public static bool TryWrite(ReadOnlySpan<char> text, Span<char> destination, ref int written)
+    {
+        if (!text.TryCopyTo(destination[written..]))
+        {
+            return false;
+        }
+
+        written += text.Length;
+        return true;
+    }
+
+    public static bool TryWrite(char a, char b, Span<char> destination, ref int written)
+    {
+        if (destination.Length - written < 2)
+        {
+            return false;
+        }
+
+        destination[written] = a;
+        destination[written + 1] = b;
+        written += 2;
+        return true;
+    }
+
+    private static bool TryWriteEscapedByte(byte b, Span<char> destination, ref int written)
+    {
+        if (destination.Length - written < 3)
+        {
+            return false;
+        }
+
+        destination[written] = '%';
+        destination[written + 1] = UpperHex[b >> 4];
+        destination[written + 2] = UpperHex[b & 0xF];
+        written += 3;
+        return true;
+    }
+
+    /// <summary>Copies the first <paramref name="run"/> characters (all of them when it is negative) and moves past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryCopyRun(ref ReadOnlySpan<char> value, int run, Span<char> destination, ref int written)
+    {
+        if (run < 0)
+        {
+            run = value.Length;
+        }
+
+        if (!value[..run].TryCopyTo(destination[written..]))
+        {
+            return false;
+        }
+
+        written += run;
+        value = value[run..];
+        return true;
+    }
+}

@@ -1,0 +1,8 @@
+namespace Postback.Internal;
+
+internal enum WriteStatus : byte
+{
+    Done,
+    TooSmall,
+    Invalid,
+}

@@ -1,0 +1,29 @@
+using System.Threading;
+using Microsoft.Extensions.Options;
+
+namespace Postback.Internal;
+
+/// <summary>The current <see cref="PostbackAddressPolicy"/>, built once per options instance.</summary>
+internal sealed class AddressPolicyProvider(IOptionsMonitor<PostbackOptions> options)
+{
+    private Entry? _current;
+
+    public PostbackAddressPolicy Current
+    {
+        get
+        {
+            var security = options.CurrentValue.Security;
+            var current = Volatile.Read(ref _current);
+            if (current is not null && ReferenceEquals(current.Options, security))
+            {
+                return current.Policy;
+            }
+
+            var policy = new PostbackAddressPolicy(security);
+            Volatile.Write(ref _current, new Entry(security, policy));
+            return policy;
+        }
+    }
+
+    private sealed record Entry(PostbackSecurityOptions Options, PostbackAddressPolicy Policy);
+}

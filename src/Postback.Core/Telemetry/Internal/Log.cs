@@ -1,0 +1,63 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace Postback.Internal;
+
+/// <summary>
+/// The library's log events. EventIds are stable: alerts may depend on them. No event carries a rendered URL or a
+/// value; the endpoint's name and host say where.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "PostbackDelivered", Level = LogLevel.Debug,
+        Message = "Postback to endpoint '{EndpointName}' ({Host}) delivered with status {StatusCode} after {Attempts} attempt(s) in {ElapsedMs:0} ms.")]
+    public static partial void Delivered(ILogger logger, string endpointName, string? host, int? statusCode, int attempts, double elapsedMs);
+
+    [LoggerMessage(EventId = 2, EventName = "PostbackRejected", Level = LogLevel.Warning,
+        Message = "Postback to endpoint '{EndpointName}' ({Host}) was rejected with status {StatusCode} after {Attempts} attempt(s): {ErrorType}.")]
+    public static partial void Rejected(ILogger logger, string endpointName, string? host, int? statusCode, int attempts, string? errorType);
+
+    [LoggerMessage(EventId = 3, EventName = "PostbackFailed", Level = LogLevel.Warning,
+        Message = "Postback to endpoint '{EndpointName}' ({Host}) failed after {Attempts} attempt(s) in {ElapsedMs:0} ms: {ErrorType} (status {StatusCode}). {ErrorMessage}")]
+    public static partial void Failed(ILogger logger, string endpointName, string? host, int attempts, double elapsedMs, string? errorType, int? statusCode, string? errorMessage);
+
+    [LoggerMessage(EventId = 4, EventName = "PostbackBlocked", Level = LogLevel.Warning,
+        Message = "Postback to endpoint '{EndpointName}' ({Host}) was blocked: {ErrorMessage}")]
+    public static partial void Blocked(ILogger logger, string endpointName, string? host, string? errorMessage);
+
+    [LoggerMessage(EventId = 5, EventName = "PostbackInvalid", Level = LogLevel.Error,
+        Message = "Postback to endpoint '{EndpointName}' could not be built: {ErrorMessage}")]
+    public static partial void Invalid(ILogger logger, string endpointName, string? errorMessage);
+
+    [LoggerMessage(EventId = 6, EventName = "PostbackSkipped", Level = LogLevel.Debug,
+        Message = "Postback to endpoint '{EndpointName}' skipped: {Reason}")]
+    public static partial void Skipped(ILogger logger, string endpointName, string reason);
+
+    [LoggerMessage(EventId = 7, EventName = "PostbackRetrying", Level = LogLevel.Information,
+        Message = "Postback to endpoint '{EndpointName}' ({Host}): attempt {Attempt} failed ({Reason}); retrying in {DelayMs:0} ms.")]
+    public static partial void Retrying(ILogger logger, string endpointName, string? host, int attempt, string reason, double delayMs);
+
+    [LoggerMessage(EventId = 8, EventName = "EndpointProviderFailed", Level = LogLevel.Error,
+        Message = "Endpoint provider '{Provider}' failed; its postbacks for this transaction were not sent.")]
+    public static partial void ProviderFailed(ILogger logger, string provider, Exception exception);
+
+    [LoggerMessage(EventId = 9, EventName = "EndpointInvalid", Level = LogLevel.Error,
+        Message = "Endpoint '{EndpointName}' from provider '{Provider}' is invalid: {Problem}")]
+    public static partial void EndpointInvalid(ILogger logger, string endpointName, string provider, string problem);
+
+    [LoggerMessage(EventId = 20, EventName = "QueueDrainTimedOut", Level = LogLevel.Warning,
+        Message = "The postback queue did not drain within {DrainTimeout}; {InFlight} postback(s) in flight will be abandoned.")]
+    public static partial void QueueDrainTimedOut(ILogger logger, TimeSpan drainTimeout, int inFlight);
+
+    [LoggerMessage(EventId = 21, EventName = "PostbackAbandoned", Level = LogLevel.Warning,
+        Message = "Postback to endpoint '{EndpointName}' abandoned: {Reason}")]
+    public static partial void Abandoned(ILogger logger, string endpointName, string reason);
+
+    [LoggerMessage(EventId = 22, EventName = "DeliveryObserverFailed", Level = LogLevel.Error,
+        Message = "Delivery observer '{Observer}' threw; the exception was ignored.")]
+    public static partial void ObserverFailed(ILogger logger, string observer, Exception exception);
+
+    [LoggerMessage(EventId = 23, EventName = "QueuedDeliveryFailed", Level = LogLevel.Error,
+        Message = "Queued postback to endpoint '{EndpointName}' failed unexpectedly.")]
+    public static partial void QueuedDeliveryFailed(ILogger logger, string endpointName, Exception exception);
+}

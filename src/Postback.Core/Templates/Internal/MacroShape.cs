@@ -1,0 +1,8 @@
+namespace Postback.Internal;
+
+internal enum MacroShape
+{
+    NotAMacro,
+    EmptyName,
+    Macro,
+}

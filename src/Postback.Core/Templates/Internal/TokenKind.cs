@@ -1,0 +1,7 @@
+namespace Postback.Internal;
+
+internal enum TokenKind : byte
+{
+    Literal,
+    Macro,
+}
