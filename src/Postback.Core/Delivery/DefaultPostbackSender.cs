@@ -23,7 +23,17 @@ internal sealed class DefaultPostbackSender(
 {
     public const string HttpClientName = "Postback.Core";
 
-    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default)
+    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default) =>
+        SendEndpointAsync(endpoint, transaction, idempotencyKey: null, singleAttempt: false, cancellationToken);
+
+    /// <summary>
+    /// One HTTP attempt, for the outbox: the retry strategy is skipped (its schedule is the outbox's), the key is the one
+    /// the delivery was stored with, and a failed answer's <c>Retry-After</c> is returned in <see cref="PostbackResult.RetryAfter"/>.
+    /// </summary>
+    internal ValueTask<PostbackResult> SendOnceAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, string idempotencyKey, CancellationToken cancellationToken) =>
+        SendEndpointAsync(endpoint, transaction, idempotencyKey, singleAttempt: true, cancellationToken);
+
+    private ValueTask<PostbackResult> SendEndpointAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, string? idempotencyKey, bool singleAttempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(transaction);
@@ -52,10 +62,10 @@ internal sealed class DefaultPostbackSender(
             Body = body,
             ContentType = endpoint.BodyContentType,
             Headers = endpoint.Headers,
-            IdempotencyKey = IdempotencyKey.For(endpoint, transaction),
+            IdempotencyKey = idempotencyKey ?? IdempotencyKey.For(endpoint, transaction),
             SuccessBodyContains = endpoint.SuccessBodyContains,
         };
-        return SendCoreAsync(request, headersChecked: true, cancellationToken);
+        return SendCoreAsync(request, headersChecked: true, cancellationToken, singleAttempt);
     }
 
     public ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default)
@@ -70,7 +80,7 @@ internal sealed class DefaultPostbackSender(
         return SendCoreAsync(request, headersChecked: false, cancellationToken);
     }
 
-    private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken)
+    private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken, bool singleAttempt = false)
     {
         var settings = options.CurrentValue;
         var started = time.GetTimestamp();
@@ -95,7 +105,7 @@ internal sealed class DefaultPostbackSender(
         }
 
         var key = request.IdempotencyKey ?? IdempotencyKey.For(request);
-        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started };
+        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started, SingleAttempt = singleAttempt };
 
         using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
         {
@@ -130,6 +140,11 @@ internal sealed class DefaultPostbackSender(
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             result = FromResponse(request, state, key, (int)response.StatusCode, body);
+            if (singleAttempt && result.Outcome == PostbackOutcome.Failed && result.RetryAfter is null)
+            {
+                // No retry strategy read it: the outbox schedules the next attempt with it, within its own bounds.
+                result = result with { RetryAfter = PostbackRetryDecision.GetRetryAfter(response, time) };
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
