@@ -53,6 +53,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
     private Task? _completer;
     private Task? _housekeeping;
     private int _active;
+    private bool _claimedAgain;
 
     public PostbackOutboxWorker(
         PostbackOutboxEngine engine,
@@ -218,8 +219,17 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         if (await _store.GetNextDueAsync(stop).ConfigureAwait(false) is { } due)
         {
             var until = due - _time.GetUtcNow();
-            // Due already but not claimed: its host is at its limit here. A finished attempt or the poll wakes the loop.
-            if (until > TimeSpan.Zero && until < wait)
+            if (until <= TimeSpan.Zero)
+            {
+                // Due but not claimed: it came due after the claim (claim again, once), or its host is at its limit
+                // here (then a finished attempt or the poll wakes the loop).
+                _claimedAgain = !_claimedAgain;
+                if (_claimedAgain)
+                {
+                    return;
+                }
+            }
+            else if (until < wait)
             {
                 wait = until;
             }
