@@ -149,9 +149,8 @@ public sealed class SqlitePostbackOutboxStore : IPostbackOutboxStore, IDisposabl
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The new deliveries' ids, in the order of <paramref name="entries"/>, valid once the caller commits.</returns>
     /// <remarks>
-    /// The store's schema is created first if it is missing (on the store's own connection, without waiting on the
-    /// caller's transaction when it exists already); initialize the store at start-up, as the outbox does, so that a
-    /// caller's transaction that has already written never waits for it. Deliveries for a disabled endpoint are stored parked.
+    /// If the store's schema is missing (a new file), it is created in the caller's transaction, so it commits or rolls
+    /// back with it; nothing here waits on the store's own writer. Deliveries for a disabled endpoint are stored parked.
     /// </remarks>
     public async ValueTask<IReadOnlyList<long>> EnqueueAsync(IReadOnlyList<PostbackOutboxEntry> entries, SqliteTransaction transaction, CancellationToken cancellationToken = default)
     {
@@ -160,13 +159,21 @@ public sealed class SqlitePostbackOutboxStore : IPostbackOutboxStore, IDisposabl
         var connection = transaction.Connection
             ?? throw new ArgumentException("The transaction has completed: it has no connection.", nameof(transaction));
         CheckEntries(entries);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        if (!_initialized && await _schema.ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != SqliteOutboxSchema.LatestVersion)
+        {
+            // Not through the store's writer: the caller's transaction may already hold the write lock, and the writer
+            // would wait on it. The schema commits (or rolls back) with the caller's data; WAL mode and the rest of the
+            // writer's settings follow when the store's writer first opens.
+            await _schema.MigrateInAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false);
+        }
+
         if (entries.Count == 0)
         {
             return [];
         }
 
-        return await InsertAsync(connection, transaction, entries, Now(), cancellationToken).ConfigureAwait(false);
+        return await InsertAsync(connection, transaction, entries, now, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

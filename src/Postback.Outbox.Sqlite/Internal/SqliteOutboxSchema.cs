@@ -139,45 +139,66 @@ internal sealed class SqliteOutboxSchema
         while (true)
         {
             using var transaction = connection.BeginTransaction(deferred: false);
-            using (var create = connection.CreateCommand())
+            var (version, done) = await ApplyNextAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false);
+            transaction.Commit();
+            if (done)
             {
-                create.Transaction = transaction;
-                create.CommandText = $"CREATE TABLE IF NOT EXISTS {VersionTable} (version INTEGER NOT NULL PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)";
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var version = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            if (version > LatestVersion)
-            {
-                throw new InvalidOperationException(
-                    $"The outbox database has schema version {version}, newer than this Postback.Outbox.Sqlite knows ({LatestVersion}). Upgrade the package on every node before they share the database.");
-            }
-
-            if (version == LatestVersion)
-            {
-                transaction.Commit();
                 return version;
             }
-
-            var (description, sql) = Migrations[version];
-            using (var migrate = connection.CreateCommand())
-            {
-                migrate.Transaction = transaction;
-                migrate.CommandText = sql.Replace("{p}", _prefix, StringComparison.Ordinal);
-                await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            using (var record = connection.CreateCommand())
-            {
-                record.Transaction = transaction;
-                record.CommandText = $"INSERT INTO {VersionTable} (version, description, applied_at) VALUES ($version, $description, $now)";
-                record.Parameters.AddWithValue("$version", version + 1);
-                record.Parameters.AddWithValue("$description", description);
-                record.Parameters.AddWithValue("$now", now);
-                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            transaction.Commit();
         }
+    }
+
+    /// <summary>
+    /// Applies the missing migrations inside a caller's open transaction (the enqueue that runs in it on a new file): the
+    /// schema then commits or rolls back with the caller's data, and nothing waits on the write lock the caller may hold.
+    /// </summary>
+    public async Task MigrateInAsync(SqliteConnection connection, SqliteTransaction transaction, long now, CancellationToken cancellationToken)
+    {
+        while (!(await ApplyNextAsync(connection, transaction, now, cancellationToken).ConfigureAwait(false)).Done)
+        {
+        }
+    }
+
+    /// <summary>Applies the next missing migration in the given transaction; reports the version and whether none was missing.</summary>
+    private async Task<(int Version, bool Done)> ApplyNextAsync(SqliteConnection connection, SqliteTransaction transaction, long now, CancellationToken cancellationToken)
+    {
+        using (var create = connection.CreateCommand())
+        {
+            create.Transaction = transaction;
+            create.CommandText = $"CREATE TABLE IF NOT EXISTS {VersionTable} (version INTEGER NOT NULL PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var version = await ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        if (version > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"The outbox database has schema version {version}, newer than this Postback.Outbox.Sqlite knows ({LatestVersion}). Upgrade the package on every node before they share the database.");
+        }
+
+        if (version == LatestVersion)
+        {
+            return (version, true);
+        }
+
+        var (description, sql) = Migrations[version];
+        using (var migrate = connection.CreateCommand())
+        {
+            migrate.Transaction = transaction;
+            migrate.CommandText = sql.Replace("{p}", _prefix, StringComparison.Ordinal);
+            await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using (var record = connection.CreateCommand())
+        {
+            record.Transaction = transaction;
+            record.CommandText = $"INSERT INTO {VersionTable} (version, description, applied_at) VALUES ($version, $description, $now)";
+            record.Parameters.AddWithValue("$version", version + 1);
+            record.Parameters.AddWithValue("$description", description);
+            record.Parameters.AddWithValue("$now", now);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return (version + 1, version + 1 == LatestVersion);
     }
 }
