@@ -107,6 +107,16 @@ internal sealed class OutboxApp : IAsyncDisposable
         return stats[PostbackDeliveryState.InFlight] == 0 && (due is null || due > Now);
     });
 
+    /// <summary>
+    /// Moves the clock and nudges the workers. The nudge stands in for the passing of real time: a worker that read the
+    /// clock just before the jump would otherwise sleep its poll interval from the new time, which a fake clock never reaches.
+    /// </summary>
+    public void Advance(TimeSpan delta)
+    {
+        Time.Advance(delta);
+        Outbox.Wake();
+    }
+
     /// <summary>Moves the clock to the next due delivery (if it is in the future, and not past <paramref name="limit"/>), then settles.</summary>
     /// <returns><see langword="false"/> when nothing is pending (or the next is past the limit).</returns>
     public async Task<bool> AdvanceToNextDueAsync(DateTimeOffset? limit = null)
@@ -120,6 +130,7 @@ internal sealed class OutboxApp : IAsyncDisposable
         if (due > Now)
         {
             Time.SetUtcNow(due);
+            Outbox.Wake();
         }
 
         await SettleAsync();

@@ -171,16 +171,16 @@ public sealed class OutboxEngineTests
         delivered.State.Should().Be(PostbackDeliveryState.Delivered);
         dead.State.Should().Be(PostbackDeliveryState.Dead);
 
-        app.Time.Advance(TimeSpan.FromDays(29));
+        app.Advance(TimeSpan.FromDays(29));
         (await app.Outbox.PurgeAsync()).Should().Be(0, "nothing is old enough");
 
         // The purge runs on its own schedule: no call needed.
-        app.Time.Advance(TimeSpan.FromDays(2));
+        app.Advance(TimeSpan.FromDays(2));
         await OutboxApp.WaitUntilAsync(async () => await app.Store.GetAsync(delivered.Id) is null);
         (await app.Store.GetAsync(dead.Id)).Should().NotBeNull("dead deliveries are kept longer");
         (await app.Store.GetAttemptsAsync(delivered.Id)).Should().BeEmpty();
 
-        app.Time.Advance(TimeSpan.FromDays(60));
+        app.Advance(TimeSpan.FromDays(60));
         await OutboxApp.WaitUntilAsync(async () => await app.Store.GetAsync(dead.Id) is null);
     }
 
@@ -200,7 +200,7 @@ public sealed class OutboxEngineTests
         app.Receiver.HitCount.Should().Be(0, "the lease holds the delivery");
         (await app.SingleAsync()).State.Should().Be(PostbackDeliveryState.InFlight);
 
-        app.Time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        app.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
         await OutboxApp.WaitUntilAsync(async () => (await app.SingleAsync()).State == PostbackDeliveryState.Delivered);
         app.Receiver.HitCount.Should().Be(1);
         (await app.SingleAsync()).Attempts.Should().Be(2);
@@ -342,13 +342,68 @@ public sealed class OutboxEngineTests
         app.Receiver.Handle(KestrelReceiver.Respond(503));
         await app.Outbox.EnqueueAsync(OutboxApp.Transaction("h1"));
         await app.SettleAsync();
-        app.Time.Advance(TimeSpan.FromMinutes(20));
+        app.Advance(TimeSpan.FromMinutes(20));
         (await check.CheckHealthAsync(context)).Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
 
         await app.AdvanceToNextDueAsync();
         (await app.SingleAsync()).State.Should().Be(PostbackDeliveryState.Dead);
         (await check.CheckHealthAsync(context)).Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, "dead deliveries grew");
         (await check.CheckHealthAsync(context)).Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "no growth since the last check");
+    }
+
+    [Fact]
+    public async Task Shutdown_lets_an_attempt_in_flight_finish_and_records_it()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = await OutboxApp.StartAsync();
+        await using (app)
+        {
+            app.Receiver.Handle(async context =>
+            {
+                await release.Task.WaitAsync(context.RequestAborted);
+                context.Response.StatusCode = 200;
+            });
+            await app.Outbox.EnqueueAsync(OutboxApp.Transaction("s1"));
+            await app.Receiver.WaitForHitsAsync(1, OutboxApp.Patience);
+
+            var stopping = app.Host.StopAsync();
+            release.SetResult();
+            await stopping;
+
+            var delivery = await app.SingleAsync();
+            delivery.State.Should().Be(PostbackDeliveryState.Delivered, "the drain let the attempt finish and recorded it");
+            app.Observer.Completed.Should().ContainSingle();
+            app.Observer.Abandoned.Should().BeEmpty("nothing is abandoned: what does not finish stays in the store");
+        }
+    }
+
+    [Fact]
+    public async Task The_gauges_read_the_stats_snapshot_and_the_latency_is_recorded()
+    {
+        await using var app = await OutboxApp.StartAsync(o =>
+        {
+            o.StatsInterval = TimeSpan.FromSeconds(15);
+            o.Schedule = [TimeSpan.Zero, TimeSpan.FromHours(1)];
+        });
+        var meters = app.Host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var pending = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, PostbackTelemetryNames.SourceName, PostbackOutboxTelemetryNames.Pending);
+        using var latency = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<double>(meters, PostbackTelemetryNames.SourceName, PostbackOutboxTelemetryNames.DeliveryLatency);
+        app.Receiver.Handle(KestrelReceiver.Respond(503));
+        await app.Outbox.EnqueueAsync(OutboxApp.Transaction("g1"));
+        await app.SettleAsync();
+
+        app.Advance(TimeSpan.FromSeconds(16));
+        await OutboxApp.WaitUntilAsync(() =>
+        {
+            pending.RecordObservableInstruments();
+            return pending.LastMeasurement?.Value == 1;
+        });
+
+        app.Receiver.Handle(KestrelReceiver.Respond(200, "ok"));
+        await app.AdvanceToNextDueAsync();
+        await OutboxApp.WaitUntilAsync(() => latency.LastMeasurement is not null);
+        latency.LastMeasurement!.Value.Should().BeGreaterThan(0, "enqueue to delivery took a retry on the fake clock");
+        latency.LastMeasurement.Tags[PostbackOutboxTelemetryNames.StateTag].Should().Be("delivered");
     }
 
     [Fact]

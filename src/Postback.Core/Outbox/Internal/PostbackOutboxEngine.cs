@@ -357,10 +357,9 @@ internal sealed class PostbackOutboxEngine : IPostbackOutbox, IAsyncDisposable
                     write.Completion.TrySetResult();
                 }
             }
-            catch (Exception ex) when (batch.Count > 1)
+            catch (Exception) when (batch.Count > 1)
             {
                 // One caller's deliveries may be what failed the group: write each on its own.
-                _ = ex;
                 foreach (var write in batch)
                 {
                     try

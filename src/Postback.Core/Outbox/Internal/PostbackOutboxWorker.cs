@@ -486,7 +486,11 @@ internal sealed class PostbackOutboxWorker : BackgroundService
                 {
                     _telemetry.SetStats(await _store.GetStatsAsync(stop).ConfigureAwait(false));
                 }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
                 {
                     OutboxLog.StoreFailed(_logger, "stats", _options.StatsInterval, ex);
                 }
@@ -500,7 +504,11 @@ internal sealed class PostbackOutboxWorker : BackgroundService
                 {
                     await _engine.PurgeAsync(stop).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
                 {
                     OutboxLog.StoreFailed(_logger, "purge", _options.Retention.PurgeInterval, ex);
                 }
