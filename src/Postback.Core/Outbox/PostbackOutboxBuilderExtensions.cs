@@ -35,6 +35,7 @@ public static class PostbackOutboxBuilderExtensions
 
         services.AddSingleton<Marker>();
         services.AddOptionsWithValidateOnStart<PostbackOutboxOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<PostbackOutboxOptions>, PostbackOutboxDefaultSchedule>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostbackOutboxOptions>, PostbackOutboxOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostbackOutboxOptions>, PostbackOutboxOptionsCustomValidator>());
         services.TryAddSingleton<OutboxTelemetry>();

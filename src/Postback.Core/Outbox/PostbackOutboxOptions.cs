@@ -15,14 +15,15 @@ public sealed class PostbackOutboxOptions
 
     /// <summary>
     /// Gets or sets the retry schedule: the delay before each attempt, counted from the previous one (the first from the
-    /// enqueue). Its length is the number of attempts; when every attempt has failed the delivery is dead. The default is
-    /// the Standard Webhooks schedule: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (10 attempts over about 3 days).
+    /// enqueue). Its length is the number of attempts; when every attempt has failed the delivery is dead. Left empty, it
+    /// is the default: the Standard Webhooks schedule, 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h
+    /// (10 attempts over about 3 days; see <see cref="DefaultSchedule"/>).
     /// </summary>
     /// <remarks>
-    /// Binding from configuration replaces the default list: give the whole schedule, such as
-    /// <c>"Schedule": ["00:00:00", "00:00:05", "00:05:00"]</c>.
+    /// The list starts empty and is filled with the default after configuration, because configuration binding adds to
+    /// a list rather than replacing it: <c>"Schedule": ["00:00:00", "00:00:05", "00:05:00"]</c> is then the whole schedule.
     /// </remarks>
-    public IList<TimeSpan> Schedule { get; set; } = DefaultSchedule();
+    public IList<TimeSpan> Schedule { get; set; } = new List<TimeSpan>();
 
     /// <summary>
     /// Gets or sets the random spread of each retry delay, as a share of it: 0.2 makes a 5-minute delay anything from 4 to
@@ -75,7 +76,7 @@ public sealed class PostbackOutboxOptions
     public int EnqueueBufferCapacity { get; set; } = 10_000;
 
     /// <summary>Gets or sets when an endpoint is disabled automatically. The default is 10 failed attempts in a row over at least 72 hours; a 410 Gone disables it at once.</summary>
-    public PostbackEndpointHealthPolicy EndpointHealth { get; set; } = new();
+    public PostbackOutboxEndpointHealthOptions EndpointHealth { get; set; } = new();
 
     /// <summary>Gets or sets how long finished and dead deliveries are kept, and how often they are purged.</summary>
     public PostbackOutboxRetentionOptions Retention { get; set; } = new();
@@ -111,6 +112,26 @@ public sealed class PostbackOutboxOptions
         TimeSpan.FromHours(20),
         TimeSpan.FromHours(24),
     ];
+}
+
+/// <summary>
+/// When the outbox disables an endpoint (the settable, bindable form of <see cref="PostbackEndpointHealthPolicy"/>): after
+/// <see cref="ConsecutiveFailures"/> failed attempts in a row over at least <see cref="FailingFor"/>, or at once on a 410 Gone.
+/// </summary>
+public sealed class PostbackOutboxEndpointHealthOptions
+{
+    /// <summary>Gets or sets the failed attempts in a row needed. At least 1. The default is 10.</summary>
+    public int ConsecutiveFailures { get; set; } = 10;
+
+    /// <summary>Gets or sets how long the endpoint must have been failing, from its first failure with no success since. The default is 72 hours.</summary>
+    public TimeSpan FailingFor { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>Gets or sets a value indicating whether a 410 Gone disables the endpoint at once. The default is <see langword="true"/>.</summary>
+    public bool DisableOnGone { get; set; } = true;
+
+    /// <summary>Returns the policy the store applies.</summary>
+    /// <returns>The policy.</returns>
+    public PostbackEndpointHealthPolicy ToPolicy() => new() { ConsecutiveFailures = ConsecutiveFailures, FailingFor = FailingFor, DisableOnGone = DisableOnGone };
 }
 
 /// <summary>How long an outbox keeps final deliveries, and how often it deletes older ones.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -76,6 +77,7 @@ public sealed class OutboxEngineTests
         await app.Outbox.EnqueueAsync(OutboxApp.Transaction("o1"));
         await app.SettleAsync();
         var first = await app.SingleAsync();
+        first.State.Should().Be(PostbackDeliveryState.Pending, $"{first} hits {app.Receiver.HitCount} now {app.Now:O}");
         (first.NextAttemptAt!.Value - app.Now).Should().Be(TimeSpan.FromHours(1), "the partner's wait is longer than the schedule's and within the bound");
 
         await app.AdvanceToNextDueAsync();
@@ -95,7 +97,8 @@ public sealed class OutboxEngineTests
         {
             o.Jitter = 0;
             o.Schedule = [TimeSpan.Zero, .. Enumerable.Repeat(TimeSpan.FromMinutes(30), 9)];
-            o.EndpointHealth = new PostbackEndpointHealthPolicy { ConsecutiveFailures = 3, FailingFor = TimeSpan.FromHours(1) };
+            o.EndpointHealth.ConsecutiveFailures = 3;
+            o.EndpointHealth.FailingFor = TimeSpan.FromHours(1);
         });
         app.Receiver.Handle(KestrelReceiver.Respond(500));
 
@@ -436,14 +439,14 @@ public sealed class OutboxEngineTests
         builder.Services.AddPostbacksForTests().AddOutbox(o =>
         {
             o.LeaseDuration = TimeSpan.FromSeconds(20);
-            o.Schedule = [];
+            o.Schedule = [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(-1)];
             o.Jitter = 1.5;
         }).UseSqlite("Data Source=" + Path.Combine(Path.GetTempPath(), "never-" + Guid.NewGuid().ToString("N") + ".db"));
         using var host = builder.Build();
         var start = () => host.StartAsync();
         var message = (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Message;
         message.Should().Contain("LeaseDuration (00:00:20)").And.Contain("Postbacks:TotalTimeout (00:00:20)").And.Contain("AttemptTimeout");
-        message.Should().Contain("Schedule is empty").And.Contain("Jitter is 1.5");
+        message.Should().Contain("Schedule[1] is 00:00:00").And.Contain("Schedule[2] is -00:00:01").And.Contain("Jitter is 1.5");
     }
 
     private sealed class ToggleProvider : IPostbackEndpointProvider
@@ -454,5 +457,47 @@ public sealed class OutboxEngineTests
 
         public ValueTask<IEnumerable<PostbackEndpointOptions>> GetEndpointsAsync(PostbackTransaction transaction, CancellationToken cancellationToken) =>
             ValueTask.FromResult<IEnumerable<PostbackEndpointOptions>>(Present ? [new PostbackEndpointOptions { Name = "dyn", Url = Url }] : []);
+    }
+}
+
+public sealed class OutboxConfigurationTests
+{
+    [Fact]
+    public void Options_bind_from_configuration_schedule_and_health_policy_included()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Postbacks:Outbox:Schedule:0"] = "00:00:00",
+            ["Postbacks:Outbox:Schedule:1"] = "00:01:00",
+            ["Postbacks:Outbox:Jitter"] = "0.1",
+            ["Postbacks:Outbox:EndpointHealth:ConsecutiveFailures"] = "5",
+            ["Postbacks:Outbox:EndpointHealth:FailingFor"] = "1.00:00:00",
+            ["Postbacks:Outbox:Retention:Finished"] = "7.00:00:00",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPostbacksForTests().AddOutbox(configuration.GetSection(PostbackOutboxOptions.DefaultSectionName)).UseSqlite("Data Source=never-opened.db");
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<PostbackOutboxOptions>>().Value;
+        options.Schedule.Should().Equal(TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        options.Jitter.Should().Be(0.1);
+        options.EndpointHealth.ConsecutiveFailures.Should().Be(5);
+        options.EndpointHealth.FailingFor.Should().Be(TimeSpan.FromDays(1));
+        options.EndpointHealth.DisableOnGone.Should().BeTrue();
+        options.Retention.Finished.Should().Be(TimeSpan.FromDays(7));
+        options.Retention.Dead.Should().Be(TimeSpan.FromDays(90));
+    }
+}
+
+public sealed class OutboxDefaultsTests
+{
+    [Fact]
+    public void Without_configuration_the_schedule_is_the_default()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPostbacksForTests().AddOutbox().UseSqlite("Data Source=never-opened.db");
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IOptions<PostbackOutboxOptions>>().Value.Schedule.Should().Equal(PostbackOutboxOptions.DefaultSchedule());
     }
 }

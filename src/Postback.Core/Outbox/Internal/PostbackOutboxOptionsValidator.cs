@@ -46,7 +46,7 @@ internal sealed class PostbackOutboxOptionsCustomValidator(IOptionsMonitor<Postb
 
         if (options.Schedule is null || options.Schedule.Count == 0)
         {
-            failures.Add($"{Prefix}Schedule is empty; it needs at least one attempt (the default is 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h).");
+            failures.Add($"{Prefix}Schedule is empty; it needs at least one attempt (left empty in configuration, it is the default).");
         }
         else
         {
@@ -128,6 +128,18 @@ internal sealed class PostbackOutboxOptionsCustomValidator(IOptionsMonitor<Postb
         if (value < min || value > max)
         {
             failures.Add($"{Prefix}{option} is {value}; it must be from {min} to {max}.");
+        }
+    }
+}
+
+/// <summary>Fills an empty <see cref="PostbackOutboxOptions.Schedule"/> with the default, after configuration and code have had their say.</summary>
+internal sealed class PostbackOutboxDefaultSchedule : IPostConfigureOptions<PostbackOutboxOptions>
+{
+    public void PostConfigure(string? name, PostbackOutboxOptions options)
+    {
+        if (options.Schedule is null || options.Schedule.Count == 0)
+        {
+            options.Schedule = PostbackOutboxOptions.DefaultSchedule();
         }
     }
 }

@@ -386,7 +386,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
     {
         var reader = _completions.Reader;
         var batch = new List<PendingCompletion>();
-        var policy = _options.EndpointHealth;
+        var policy = _options.EndpointHealth.ToPolicy();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
