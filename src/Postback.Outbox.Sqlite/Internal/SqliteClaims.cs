@@ -9,20 +9,11 @@ using static Postback.Internal.SqliteRows;
 namespace Postback.Internal;
 
 /// <summary>Finds due deliveries: the claim, which leases them in one statement, and the next due time the workers sleep until.</summary>
-internal sealed class SqliteClaims
+internal sealed class SqliteClaims(SqliteConnections db)
 {
     // The claim ranks at most this many of the oldest due rows (per kind: pending, expired lease) for the per-host cap, so
     // its cost is bounded however large a backlog grows. Hosts at their limit are excluded before the window is taken.
     private const int ClaimWindow = 10_000;
-
-    private readonly SqliteConnections _connections;
-    private readonly string _deliveries;
-
-    public SqliteClaims(SqliteConnections connections)
-    {
-        _connections = connections;
-        _deliveries = connections.Schema.Deliveries;
-    }
 
     public async ValueTask<IReadOnlyList<PostbackOutboxLease>> ClaimAsync(PostbackOutboxClaim claim, CancellationToken cancellationToken)
     {
@@ -38,7 +29,7 @@ internal sealed class SqliteClaims
             return [];
         }
 
-        return await _connections.WriteAsync(
+        return await db.WriteAsync(
             async (connection, transaction, now, ct) =>
             {
                 using var command = connection.CreateCommand();
@@ -62,11 +53,11 @@ internal sealed class SqliteClaims
                 // returns the rows in the same statement, committed before this method returns.
                 command.CommandText = $"""
                     WITH candidates AS (
-                        SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {_deliveries}
+                        SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
                                        WHERE state = {StatePending} AND next_attempt_at <= $now{excluded}
                                        ORDER BY next_attempt_at, id LIMIT {ClaimWindow})
                         UNION ALL
-                        SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {_deliveries}
+                        SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
                                        WHERE state = {StateInFlight} AND lease_expires_at <= $now{excluded}
                                        ORDER BY lease_expires_at LIMIT {ClaimWindow})
                     ),
@@ -77,7 +68,7 @@ internal sealed class SqliteClaims
                     picked AS (
                         SELECT id FROM ranked WHERE host_rank <= $perHost ORDER BY next_attempt_at, id LIMIT $max
                     )
-                    UPDATE {_deliveries}
+                    UPDATE {db.Deliveries}
                     SET state = {StateInFlight}, owner = $owner, lease_expires_at = $lease, attempt = attempt + 1
                     WHERE id IN (SELECT id FROM picked)
                     RETURNING id, endpoint_name, idempotency_key, host_key, payload, attempt, failed_attempts,
@@ -90,25 +81,21 @@ internal sealed class SqliteClaims
                 var lease = AddMilliseconds(now, claim.LeaseDuration);
                 command.Parameters.AddWithValue("$lease", lease);
 
-                var rows = new List<(long Due, PostbackOutboxLease Lease)>();
-                using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
-                {
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                var rows = await ReadAllAsync(
+                    command,
+                    reader => (Due: reader.GetInt64(8), Lease: new PostbackOutboxLease
                     {
-                        rows.Add((reader.GetInt64(8), new PostbackOutboxLease
-                        {
-                            Id = reader.GetInt64(0),
-                            EndpointName = reader.GetString(1),
-                            IdempotencyKey = reader.GetString(2),
-                            HostKey = reader.GetString(3),
-                            Payload = reader.GetString(4),
-                            Attempt = reader.GetInt32(5),
-                            FailedAttempts = reader.GetInt32(6),
-                            EnqueuedAt = FromUnix(reader.GetInt64(7)),
-                            LeaseExpiresAt = FromUnix(lease),
-                        }));
-                    }
-                }
+                        Id = reader.GetInt64(0),
+                        EndpointName = reader.GetString(1),
+                        IdempotencyKey = reader.GetString(2),
+                        HostKey = reader.GetString(3),
+                        Payload = reader.GetString(4),
+                        Attempt = reader.GetInt32(5),
+                        FailedAttempts = reader.GetInt32(6),
+                        EnqueuedAt = FromUnix(reader.GetInt64(7)),
+                        LeaseExpiresAt = FromUnix(lease),
+                    }),
+                    ct).ConfigureAwait(false);
 
                 // RETURNING has no defined order: give the claim's own (oldest due first).
                 rows.Sort(static (x, y) => x.Due != y.Due ? x.Due.CompareTo(y.Due) : x.Lease.Id.CompareTo(y.Lease.Id));
@@ -125,10 +112,10 @@ internal sealed class SqliteClaims
 
     public async ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken)
     {
-        return await _connections.ReadAsync(
+        return await db.ReadAsync(
             async (connection, ct) =>
             {
-                using var command = Command(connection, null, $"SELECT MIN(next_attempt_at) FROM {_deliveries} WHERE state = {StatePending}");
+                using var command = Command(connection, null, $"SELECT MIN(next_attempt_at) FROM {db.Deliveries} WHERE state = {StatePending}");
                 var value = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
                 return value is long ms ? FromUnix(ms) : (DateTimeOffset?)null;
             },

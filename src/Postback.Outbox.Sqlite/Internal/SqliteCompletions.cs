@@ -11,20 +11,8 @@ namespace Postback.Internal;
 /// Completes claimed deliveries: the fence that turns away stale completions, the delivery's next state, the attempt's
 /// record, and the endpoint's health, all in one write transaction per batch.
 /// </summary>
-internal sealed class SqliteCompletions
+internal sealed class SqliteCompletions(SqliteConnections db, SqliteEndpoints endpoints)
 {
-    private readonly SqliteConnections _connections;
-    private readonly SqliteEndpoints _endpoints;
-    private readonly string _deliveries;
-    private readonly string _attempts;
-
-    public SqliteCompletions(SqliteConnections connections, SqliteEndpoints endpoints)
-    {
-        _connections = connections;
-        _endpoints = endpoints;
-        _deliveries = connections.Schema.Deliveries;
-        _attempts = connections.Schema.Attempts;
-    }
 
     public async ValueTask<PostbackOutboxCompletionResult> CompleteAsync(IReadOnlyList<PostbackOutboxCompletion> completions, PostbackEndpointHealthPolicy policy, CancellationToken cancellationToken)
     {
@@ -44,7 +32,7 @@ internal sealed class SqliteCompletions
             return new PostbackOutboxCompletionResult();
         }
 
-        return await _connections.WriteAsync(
+        return await db.WriteAsync(
             async (connection, transaction, now, ct) =>
             {
                 var stale = new List<long>();
@@ -53,7 +41,7 @@ internal sealed class SqliteCompletions
                 {
                     // The fence: the same owner still holds the same attempt, and the delivery is still in flight.
                     string? endpoint;
-                    using (var fence = Command(connection, transaction, $"SELECT endpoint_name FROM {_deliveries} WHERE id = $id AND owner = $owner AND attempt = $attempt AND state = {StateInFlight}"))
+                    using (var fence = Command(connection, transaction, $"SELECT endpoint_name FROM {db.Deliveries} WHERE id = $id AND owner = $owner AND attempt = $attempt AND state = {StateInFlight}"))
                     {
                         fence.Parameters.AddWithValue("$id", completion.Id);
                         fence.Parameters.AddWithValue("$owner", completion.Owner);
@@ -67,7 +55,7 @@ internal sealed class SqliteCompletions
                         continue;
                     }
 
-                    var enabled = await _endpoints.UpdateHealthAsync(connection, transaction, endpoint, completion.Signal, policy, now, disabled, ct).ConfigureAwait(false);
+                    var enabled = await endpoints.UpdateHealthAsync(connection, transaction, endpoint, completion.Signal, policy, now, disabled, ct).ConfigureAwait(false);
                     await FinishAsync(connection, transaction, completion, enabled, now, ct).ConfigureAwait(false);
                 }
 
@@ -91,7 +79,7 @@ internal sealed class SqliteCompletions
         var failed = completion.State is PostbackDeliveryState.Pending or PostbackDeliveryState.Dead;
         var record = completion.Record;
         using (var update = Command(connection, transaction, $"""
-            UPDATE {_deliveries} SET state = $state, next_attempt_at = $next, owner = NULL, lease_expires_at = NULL,
+            UPDATE {db.Deliveries} SET state = $state, next_attempt_at = $next, owner = NULL, lease_expires_at = NULL,
                 completed_at = $completed, park_reason = $park, failed_attempts = failed_attempts + $failed,
                 last_status_code = CASE WHEN $record THEN $status ELSE last_status_code END,
                 last_error_type = CASE WHEN $record THEN $error ELSE last_error_type END
@@ -116,7 +104,7 @@ internal sealed class SqliteCompletions
         }
 
         using var insert = Command(connection, transaction, $"""
-            INSERT INTO {_attempts} (delivery_id, number, started_at, duration_ticks, outcome, status_code, error_type, error_message, response_body, redacted_url)
+            INSERT INTO {db.Attempts} (delivery_id, number, started_at, duration_ticks, outcome, status_code, error_type, error_message, response_body, redacted_url)
             VALUES ($id, $number, $started, $duration, $outcome, $status, $error, $message, $body, $url)
             """);
         insert.Parameters.AddWithValue("$id", completion.Id);

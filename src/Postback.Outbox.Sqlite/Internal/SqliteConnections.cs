@@ -40,6 +40,15 @@ internal sealed class SqliteConnections : IDisposable
 
     public SqliteOutboxSchema Schema { get; }
 
+    /// <summary>Gets the name of the deliveries table, for the SQL of each concern.</summary>
+    public string Deliveries => Schema.Deliveries;
+
+    /// <summary>Gets the name of the attempts table.</summary>
+    public string Attempts => Schema.Attempts;
+
+    /// <summary>Gets the name of the endpoints table.</summary>
+    public string Endpoints => Schema.Endpoints;
+
     /// <summary>Whether this store has found (or made) the latest schema; until then a caller's transaction may have to make it.</summary>
     public bool IsInitialized => _initialized;
 
@@ -79,28 +88,20 @@ internal sealed class SqliteConnections : IDisposable
     }
 
     /// <summary>Runs one write transaction (<c>BEGIN IMMEDIATE</c>) on the single writer connection; rolls back on any error.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, long, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var writer = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, long, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        OnWriterAsync(
+            async (writer, ct) =>
+            {
+                // IMMEDIATE takes SQLite's write lock at BEGIN (waiting up to busy_timeout for another process), so the
+                // transaction never fails half-way on a lock upgrade; it is kept short: no I/O but the database inside it.
+                using var transaction = writer.BeginTransaction(deferred: false);
+                var result = await work(writer, transaction, Now(), ct).ConfigureAwait(false);
+                transaction.Commit();
+                return result;
+            },
+            cancellationToken);
 
-            // IMMEDIATE takes SQLite's write lock at BEGIN (waiting up to busy_timeout for another process), so the
-            // transaction never fails half-way on a lock upgrade; it is kept short: no I/O but the database inside it.
-            using var transaction = writer.BeginTransaction(deferred: false);
-            var result = await work(writer, transaction, Now(), cancellationToken).ConfigureAwait(false);
-            transaction.Commit();
-            return result;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>Runs work on the writer outside a transaction: a checkpoint must not run inside the writer's own transaction.</summary>
+    /// <summary>Runs work on the writer, under the write lock; a checkpoint calls it directly, as it must not run inside a transaction.</summary>
     public async Task<T> OnWriterAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);

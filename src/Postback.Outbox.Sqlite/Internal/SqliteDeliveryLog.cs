@@ -7,25 +7,15 @@ using static Postback.Internal.SqliteRows;
 namespace Postback.Internal;
 
 /// <summary>What operators read: the deliveries (filtered, paged newest first), one delivery, its attempts, and the counts by state.</summary>
-internal sealed class SqliteDeliveryLog
+internal sealed class SqliteDeliveryLog(SqliteConnections db)
 {
-    private readonly SqliteConnections _connections;
-    private readonly string _deliveries;
-    private readonly string _attempts;
-
-    public SqliteDeliveryLog(SqliteConnections connections)
-    {
-        _connections = connections;
-        _deliveries = connections.Schema.Deliveries;
-        _attempts = connections.Schema.Attempts;
-    }
 
     public async ValueTask<PostbackOutboxPage> QueryAsync(PostbackOutboxFilter filter, long? beforeId, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
-        return await _connections.ReadAsync(
+        return await db.ReadAsync(
             async (connection, ct) =>
             {
                 using var command = connection.CreateCommand();
@@ -37,16 +27,9 @@ internal sealed class SqliteDeliveryLog
                 }
 
                 // One row more than asked for tells whether there is a next page, without a COUNT.
-                command.CommandText = $"SELECT {DeliveryColumns} FROM {_deliveries} WHERE {where} ORDER BY id DESC LIMIT $limit";
+                command.CommandText = $"SELECT {DeliveryColumns} FROM {db.Deliveries} WHERE {where} ORDER BY id DESC LIMIT $limit";
                 command.Parameters.AddWithValue("$limit", limit + 1);
-                var items = new List<PostbackOutboxDelivery>(Math.Min(limit + 1, 64));
-                using (var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false))
-                {
-                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        items.Add(ReadDelivery(reader));
-                    }
-                }
+                var items = await ReadAllAsync(command, ReadDelivery, ct, Math.Min(limit + 1, 64)).ConfigureAwait(false);
 
                 long? next = null;
                 if (items.Count > limit)
@@ -62,10 +45,10 @@ internal sealed class SqliteDeliveryLog
 
     public async ValueTask<PostbackOutboxDelivery?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        return await _connections.ReadAsync(
+        return await db.ReadAsync(
             async (connection, ct) =>
             {
-                using var command = Command(connection, null, $"SELECT {DeliveryColumns} FROM {_deliveries} WHERE id = $id");
+                using var command = Command(connection, null, $"SELECT {DeliveryColumns} FROM {db.Deliveries} WHERE id = $id");
                 command.Parameters.AddWithValue("$id", id);
                 using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 return await reader.ReadAsync(ct).ConfigureAwait(false) ? ReadDelivery(reader) : null;
@@ -75,32 +58,25 @@ internal sealed class SqliteDeliveryLog
 
     public async ValueTask<IReadOnlyList<PostbackOutboxAttempt>> GetAttemptsAsync(long id, CancellationToken cancellationToken)
     {
-        return await _connections.ReadAsync(
+        return await db.ReadAsync(
             async (connection, ct) =>
             {
-                using var command = Command(connection, null, $"SELECT {AttemptColumns} FROM {_attempts} WHERE delivery_id = $id ORDER BY number");
+                using var command = Command(connection, null, $"SELECT {AttemptColumns} FROM {db.Attempts} WHERE delivery_id = $id ORDER BY number");
                 command.Parameters.AddWithValue("$id", id);
-                var list = new List<PostbackOutboxAttempt>();
-                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    list.Add(ReadAttempt(reader));
-                }
-
-                return (IReadOnlyList<PostbackOutboxAttempt>)list;
+                return (IReadOnlyList<PostbackOutboxAttempt>)await ReadAllAsync(command, ReadAttempt, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<PostbackOutboxStats> GetStatsAsync(CancellationToken cancellationToken)
     {
-        return await _connections.ReadAsync(
+        return await db.ReadAsync(
             async (connection, ct) =>
             {
                 // One read transaction, so the counts and the oldest pending agree with each other.
                 using var transaction = connection.BeginTransaction(deferred: true);
                 var counts = new Dictionary<PostbackDeliveryState, long>();
-                using (var command = Command(connection, transaction, $"SELECT state, COUNT(*) FROM {_deliveries} GROUP BY state"))
+                using (var command = Command(connection, transaction, $"SELECT state, COUNT(*) FROM {db.Deliveries} GROUP BY state"))
                 {
                     using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
                     while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -110,7 +86,7 @@ internal sealed class SqliteDeliveryLog
                 }
 
                 DateTimeOffset? oldest = null;
-                using (var command = Command(connection, transaction, $"SELECT MIN(COALESCE(replayed_at, enqueued_at)) FROM {_deliveries} WHERE state = {StatePending}"))
+                using (var command = Command(connection, transaction, $"SELECT MIN(COALESCE(replayed_at, enqueued_at)) FROM {db.Deliveries} WHERE state = {StatePending}"))
                 {
                     if (await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is long ms)
                     {

@@ -12,33 +12,16 @@ namespace Postback.Internal;
 /// Endpoint health: the failure streak each counted attempt moves, disabling an endpoint (which parks its pending
 /// deliveries) and enabling it again (which resumes them), and the list operators read.
 /// </summary>
-internal sealed class SqliteEndpoints
+internal sealed class SqliteEndpoints(SqliteConnections db)
 {
-    private readonly SqliteConnections _connections;
-    private readonly string _deliveries;
-    private readonly string _endpoints;
-
-    public SqliteEndpoints(SqliteConnections connections)
-    {
-        _connections = connections;
-        _deliveries = connections.Schema.Deliveries;
-        _endpoints = connections.Schema.Endpoints;
-    }
 
     public async ValueTask<IReadOnlyList<PostbackOutboxEndpoint>> GetEndpointsAsync(CancellationToken cancellationToken)
     {
-        return await _connections.ReadAsync(
+        return await db.ReadAsync(
             async (connection, ct) =>
             {
-                using var command = Command(connection, null, $"SELECT {EndpointColumns} FROM {_endpoints} ORDER BY name");
-                var list = new List<PostbackOutboxEndpoint>();
-                using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    list.Add(ReadEndpoint(reader));
-                }
-
-                return (IReadOnlyList<PostbackOutboxEndpoint>)list;
+                using var command = Command(connection, null, $"SELECT {EndpointColumns} FROM {db.Endpoints} ORDER BY name");
+                return (IReadOnlyList<PostbackOutboxEndpoint>)await ReadAllAsync(command, ReadEndpoint, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -46,7 +29,7 @@ internal sealed class SqliteEndpoints
     public async ValueTask<bool> SetEndpointEnabledAsync(string endpointName, bool enabled, string? reason, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(endpointName);
-        return await _connections.WriteAsync(
+        return await db.WriteAsync(
             async (connection, transaction, now, ct) =>
             {
                 if (!enabled)
@@ -56,7 +39,7 @@ internal sealed class SqliteEndpoints
                 }
 
                 using (var enable = Command(connection, transaction, $"""
-                    UPDATE {_endpoints} SET enabled = 1, consecutive_failures = 0, failing_since = NULL, disabled_at = NULL, disabled_reason = NULL
+                    UPDATE {db.Endpoints} SET enabled = 1, consecutive_failures = 0, failing_since = NULL, disabled_at = NULL, disabled_reason = NULL
                     WHERE name = $name AND enabled = 0
                     """))
                 {
@@ -68,7 +51,7 @@ internal sealed class SqliteEndpoints
                 }
 
                 using var resume = Command(connection, transaction, $"""
-                    UPDATE {_deliveries} SET state = {StatePending}, next_attempt_at = $now, park_reason = NULL
+                    UPDATE {db.Deliveries} SET state = {StatePending}, next_attempt_at = $now, park_reason = NULL
                     WHERE endpoint_name = $name AND state = {StateParked} AND park_reason = $reason
                     """);
                 resume.Parameters.AddWithValue("$name", endpointName);
@@ -89,7 +72,7 @@ internal sealed class SqliteEndpoints
     {
         if (signal == PostbackEndpointSignal.None)
         {
-            using var read = Command(connection, transaction, $"SELECT enabled FROM {_endpoints} WHERE name = $name");
+            using var read = Command(connection, transaction, $"SELECT enabled FROM {db.Endpoints} WHERE name = $name");
             read.Parameters.AddWithValue("$name", name);
             return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long flag || flag != 0;
         }
@@ -98,7 +81,7 @@ internal sealed class SqliteEndpoints
         if (signal == PostbackEndpointSignal.Success)
         {
             using var success = Command(connection, transaction, $"""
-                UPDATE {_endpoints} SET consecutive_failures = 0, failing_since = NULL, last_success_at = $now WHERE name = $name RETURNING enabled
+                UPDATE {db.Endpoints} SET consecutive_failures = 0, failing_since = NULL, last_success_at = $now WHERE name = $name RETURNING enabled
                 """);
             success.Parameters.AddWithValue("$name", name);
             success.Parameters.AddWithValue("$now", now);
@@ -110,7 +93,7 @@ internal sealed class SqliteEndpoints
         long failures;
         long failingSince;
         using (var failure = Command(connection, transaction, $"""
-            UPDATE {_endpoints} SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, $now)
+            UPDATE {db.Endpoints} SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, $now)
             WHERE name = $name RETURNING enabled, consecutive_failures, failing_since
             """))
         {
@@ -153,7 +136,7 @@ internal sealed class SqliteEndpoints
 
     private async Task EnsureEndpointAsync(SqliteConnection connection, SqliteTransaction transaction, string name, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, transaction, $"INSERT INTO {_endpoints} (name, enabled) VALUES ($name, 1) ON CONFLICT (name) DO NOTHING");
+        using var command = Command(connection, transaction, $"INSERT INTO {db.Endpoints} (name, enabled) VALUES ($name, 1) ON CONFLICT (name) DO NOTHING");
         command.Parameters.AddWithValue("$name", name);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -163,7 +146,7 @@ internal sealed class SqliteEndpoints
     {
         PostbackOutboxEndpoint? endpoint = null;
         using (var disable = Command(connection, transaction, $"""
-            UPDATE {_endpoints} SET enabled = 0, disabled_at = $now, disabled_reason = $reason WHERE name = $name AND enabled = 1
+            UPDATE {db.Endpoints} SET enabled = 0, disabled_at = $now, disabled_reason = $reason WHERE name = $name AND enabled = 1
             RETURNING {EndpointColumns}
             """))
         {
@@ -183,7 +166,7 @@ internal sealed class SqliteEndpoints
         }
 
         using var park = Command(connection, transaction, $"""
-            UPDATE {_deliveries} SET state = {StateParked}, park_reason = $parked, next_attempt_at = NULL
+            UPDATE {db.Deliveries} SET state = {StateParked}, park_reason = $parked, next_attempt_at = NULL
             WHERE endpoint_name = $name AND state = {StatePending}
             """);
         park.Parameters.AddWithValue("$name", name);

@@ -8,18 +8,8 @@ using static Postback.Internal.SqliteRows;
 namespace Postback.Internal;
 
 /// <summary>Writes new deliveries: through the store's writer, or inside a caller's own transaction.</summary>
-internal sealed class SqliteEnqueue
+internal sealed class SqliteEnqueue(SqliteConnections db)
 {
-    private readonly SqliteConnections _connections;
-    private readonly string _deliveries;
-    private readonly string _endpoints;
-
-    public SqliteEnqueue(SqliteConnections connections)
-    {
-        _connections = connections;
-        _deliveries = connections.Schema.Deliveries;
-        _endpoints = connections.Schema.Endpoints;
-    }
 
     public async ValueTask<IReadOnlyList<long>> EnqueueAsync(IReadOnlyList<PostbackOutboxEntry> entries, CancellationToken cancellationToken)
     {
@@ -30,7 +20,7 @@ internal sealed class SqliteEnqueue
             return [];
         }
 
-        return await _connections.WriteAsync(
+        return await db.WriteAsync(
             (connection, transaction, now, ct) => InsertAsync(connection, transaction, entries, now, ct),
             cancellationToken).ConfigureAwait(false);
     }
@@ -42,9 +32,9 @@ internal sealed class SqliteEnqueue
         var connection = transaction.Connection
             ?? throw new ArgumentException("The transaction has completed: it has no connection.", nameof(transaction));
         CheckEntries(entries);
-        var now = _connections.Now();
-        var schema = _connections.Schema;
-        if (!_connections.IsInitialized && await schema.ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != SqliteOutboxSchema.LatestVersion)
+        var now = db.Now();
+        var schema = db.Schema;
+        if (!db.IsInitialized && await schema.ReadVersionAsync(connection, transaction, cancellationToken).ConfigureAwait(false) != SqliteOutboxSchema.LatestVersion)
         {
             // Not through the store's writer: the caller's transaction may already hold the write lock, and the writer
             // would wait on it. The schema commits (or rolls back) with the caller's data; WAL mode and the rest of the
@@ -77,12 +67,12 @@ internal sealed class SqliteEnqueue
         // One statement per delivery, prepared once. Whether the endpoint is disabled is read by the INSERT itself, under
         // the write lock the INSERT holds, so a concurrent disable cannot slip between the check and the write.
         using var command = Command(connection, transaction, $"""
-            INSERT INTO {_deliveries} (endpoint_name, idempotency_key, host_key, payload, order_number, state, attempt, failed_attempts, enqueued_at, next_attempt_at, park_reason)
+            INSERT INTO {db.Deliveries} (endpoint_name, idempotency_key, host_key, payload, order_number, state, attempt, failed_attempts, enqueued_at, next_attempt_at, park_reason)
             SELECT $endpoint, $key, $host, $payload, $order,
                    CASE WHEN disabled THEN {StateParked} ELSE {StatePending} END, 0, 0, $now,
                    CASE WHEN disabled THEN NULL ELSE $next END,
                    CASE WHEN disabled THEN $parked ELSE NULL END
-            FROM (SELECT EXISTS (SELECT 1 FROM {_endpoints} WHERE name = $endpoint AND enabled = 0) AS disabled)
+            FROM (SELECT EXISTS (SELECT 1 FROM {db.Endpoints} WHERE name = $endpoint AND enabled = 0) AS disabled)
             RETURNING id
             """);
         var endpoint = command.Parameters.Add("$endpoint", SqliteType.Text);

@@ -12,27 +12,13 @@ namespace Postback.Internal;
 /// What operators and the retention loop change in bulk: replays, purges in bounded batches, and the checkpoint that
 /// gives the space a purge freed back to the file system.
 /// </summary>
-internal sealed class SqliteMaintenance
+internal sealed class SqliteMaintenance(SqliteConnections db, SqlitePostbackOutboxOptions options)
 {
-    private readonly SqliteConnections _connections;
-    private readonly SqlitePostbackOutboxOptions _options;
-    private readonly string _deliveries;
-    private readonly string _attempts;
-    private readonly string _endpoints;
-
-    public SqliteMaintenance(SqliteConnections connections, SqlitePostbackOutboxOptions options)
-    {
-        _connections = connections;
-        _options = options;
-        _deliveries = connections.Schema.Deliveries;
-        _attempts = connections.Schema.Attempts;
-        _endpoints = connections.Schema.Endpoints;
-    }
 
     public async ValueTask<int> ReplayAsync(PostbackOutboxFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        return await _connections.WriteAsync(
+        return await db.WriteAsync(
             async (connection, transaction, now, ct) =>
             {
                 using var command = connection.CreateCommand();
@@ -42,9 +28,9 @@ internal sealed class SqliteMaintenance
                 // The attempt (the fence) and the idempotency key are kept; the retry schedule starts again. A delivery of
                 // a disabled endpoint is parked again at once, as an enqueue would be.
                 command.CommandText = $"""
-                    UPDATE {_deliveries} SET
-                        state = CASE WHEN endpoint_name IN (SELECT name FROM {_endpoints} WHERE enabled = 0) THEN {StateParked} ELSE {StatePending} END,
-                        park_reason = CASE WHEN endpoint_name IN (SELECT name FROM {_endpoints} WHERE enabled = 0) THEN $parked ELSE NULL END,
+                    UPDATE {db.Deliveries} SET
+                        state = CASE WHEN endpoint_name IN (SELECT name FROM {db.Endpoints} WHERE enabled = 0) THEN {StateParked} ELSE {StatePending} END,
+                        park_reason = CASE WHEN endpoint_name IN (SELECT name FROM {db.Endpoints} WHERE enabled = 0) THEN $parked ELSE NULL END,
                         next_attempt_at = $now, failed_attempts = 0, completed_at = NULL, replayed_at = $now,
                         owner = NULL, lease_expires_at = NULL
                     WHERE state <> {StateInFlight} AND {where}
@@ -65,27 +51,23 @@ internal sealed class SqliteMaintenance
         {
             // One bounded batch per transaction, releasing the writer in between, so claims and completions interleave
             // with a large purge. Each batch deletes deliveries with their attempts, all or nothing.
-            var deleted = await _connections.WriteAsync(
+            var deleted = await db.WriteAsync(
                 async (connection, transaction, now, ct) =>
                 {
                     // States 4 to 7 (Delivered, Rejected, Blocked, Invalid) age out after finishedAge; 8 (Dead) has a
                     // retention of its own, so failures can be kept longer for investigation and replay.
-                    var ids = new List<long>(_options.PurgeBatchSize);
+                    List<long> ids;
                     using (var select = Command(connection, transaction, $"""
-                        SELECT id FROM {_deliveries} WHERE state IN (4, 5, 6, 7) AND completed_at < $finished
+                        SELECT id FROM {db.Deliveries} WHERE state IN (4, 5, 6, 7) AND completed_at < $finished
                         UNION ALL
-                        SELECT id FROM {_deliveries} WHERE state = 8 AND completed_at < $dead
+                        SELECT id FROM {db.Deliveries} WHERE state = 8 AND completed_at < $dead
                         LIMIT $batch
                         """))
                     {
                         select.Parameters.AddWithValue("$finished", AddMilliseconds(now, -finishedAge));
                         select.Parameters.AddWithValue("$dead", AddMilliseconds(now, -deadAge));
-                        select.Parameters.AddWithValue("$batch", _options.PurgeBatchSize);
-                        using var reader = await select.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                        {
-                            ids.Add(reader.GetInt64(0));
-                        }
+                        select.Parameters.AddWithValue("$batch", options.PurgeBatchSize);
+                        ids = await ReadAllAsync(select, static reader => reader.GetInt64(0), ct, options.PurgeBatchSize).ConfigureAwait(false);
                     }
 
                     if (ids.Count == 0)
@@ -100,17 +82,17 @@ internal sealed class SqliteMaintenance
                         list.Append(list.Length == 0 ? string.Empty : ",").Append(id.ToString(CultureInfo.InvariantCulture));
                     }
 
-                    using (var attempts = Command(connection, transaction, $"DELETE FROM {_attempts} WHERE delivery_id IN ({list})"))
+                    using (var attempts = Command(connection, transaction, $"DELETE FROM {db.Attempts} WHERE delivery_id IN ({list})"))
                     {
                         await attempts.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     }
 
-                    using var deliveries = Command(connection, transaction, $"DELETE FROM {_deliveries} WHERE id IN ({list})");
+                    using var deliveries = Command(connection, transaction, $"DELETE FROM {db.Deliveries} WHERE id IN ({list})");
                     return await deliveries.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
             total += deleted;
-            if (deleted < _options.PurgeBatchSize)
+            if (deleted < options.PurgeBatchSize)
             {
                 break;
             }
@@ -126,7 +108,7 @@ internal sealed class SqliteMaintenance
 
     public async ValueTask<bool> CheckpointAsync(CancellationToken cancellationToken)
     {
-        return await _connections.OnWriterAsync(
+        return await db.OnWriterAsync(
             async (writer, ct) =>
             {
                 using (var vacuum = Command(writer, null, "PRAGMA incremental_vacuum"))

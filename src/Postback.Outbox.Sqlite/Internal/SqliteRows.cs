@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 
 namespace Postback.Internal;
@@ -36,6 +39,19 @@ internal static class SqliteRows
 
     /// <summary>A parameter value for a column that may be NULL: ADO.NET wants <see cref="DBNull"/>, not <see langword="null"/>.</summary>
     public static object OrNull(object? value) => value ?? DBNull.Value;
+
+    /// <summary>Runs a command and maps every row it returns.</summary>
+    public static async Task<List<T>> ReadAllAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken, int capacity = 0)
+    {
+        var list = new List<T>(capacity);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(read(reader));
+        }
+
+        return list;
+    }
 
     public static DateTimeOffset FromUnix(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
 
