@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -303,6 +304,55 @@ public sealed class SqliteStoreTests : IDisposable
         var act = () => provider.GetRequiredService<IOptions<SqlitePostbackOutboxOptions>>().Value;
         var failures = act.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
         failures.Should().Contain(f => f.Contains("ConnectionString")).And.Contain(f => f.Contains("TablePrefix") && f.Contains("bad-prefix")).And.Contain(f => f.Contains("BusyTimeout"));
+    }
+
+    [Fact]
+    public async Task UseSqlite_binds_every_option_from_a_configuration_section()
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Postbacks:Outbox:Sqlite:ConnectionString"] = _folder.ConnectionString("configured.db"),
+            ["Postbacks:Outbox:Sqlite:TablePrefix"] = "pb_",
+            ["Postbacks:Outbox:Sqlite:BusyTimeout"] = "00:00:05",
+            ["Postbacks:Outbox:Sqlite:SynchronousFull"] = "true",
+            ["Postbacks:Outbox:Sqlite:JournalSizeLimit"] = "1048576",
+            ["Postbacks:Outbox:Sqlite:PurgeBatchSize"] = "500",
+        }).Build().GetSection("Postbacks:Outbox:Sqlite");
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        new Builder(services).UseSqlite(section);
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<SqlitePostbackOutboxOptions>>().Value.Should().BeEquivalentTo(new SqlitePostbackOutboxOptions
+        {
+            ConnectionString = _folder.ConnectionString("configured.db"),
+            TablePrefix = "pb_",
+            BusyTimeout = TimeSpan.FromSeconds(5),
+            SynchronousFull = true,
+            JournalSizeLimit = 1024 * 1024,
+            PurgeBatchSize = 500,
+        });
+        var store = provider.GetRequiredService<IPostbackOutboxStore>();
+        store.Should().BeSameAs(provider.GetRequiredService<SqlitePostbackOutboxStore>());
+        await store.InitializeAsync();
+        using var connection = Open("configured.db");
+        Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pb_deliveries'").Should().Be(1L);
+    }
+
+    [Fact]
+    public void UseSqlite_from_a_section_without_a_connection_string_fails_validation()
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sqlite:PurgeBatchSize"] = "5",
+        }).Build().GetSection("Sqlite");
+        var services = new ServiceCollection();
+        new Builder(services).UseSqlite(section);
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<SqlitePostbackOutboxOptions>>().Value;
+        var failures = act.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
+        failures.Should().Contain(f => f.Contains("ConnectionString")).And.Contain(f => f.Contains("PurgeBatchSize") && f.Contains('5'));
     }
 
     private sealed class Builder(IServiceCollection services) : IPostbackOutboxBuilder

@@ -86,10 +86,25 @@ internal sealed class SqliteOutboxSchema
 
     private readonly string _prefix;
 
-    public SqliteOutboxSchema(string prefix) => _prefix = prefix;
+    public SqliteOutboxSchema(string prefix)
+    {
+        _prefix = prefix;
+        Deliveries = prefix + "deliveries";
+        Attempts = prefix + "attempts";
+        Endpoints = prefix + "endpoints";
+    }
 
     /// <summary>Gets the name of the version table.</summary>
     public string VersionTable => _prefix + "schema_version";
+
+    /// <summary>Gets the name of the deliveries table: one row per postback, its state and schedule.</summary>
+    public string Deliveries { get; }
+
+    /// <summary>Gets the name of the attempts table: the log of each delivery's counted attempts.</summary>
+    public string Attempts { get; }
+
+    /// <summary>Gets the name of the endpoints table: each endpoint's health and whether it is enabled.</summary>
+    public string Endpoints { get; }
 
     /// <summary>Whether a prefix is safe to splice into SQL: it is an identifier fragment, never quoted.</summary>
     public static bool IsValidPrefix(string? prefix)
