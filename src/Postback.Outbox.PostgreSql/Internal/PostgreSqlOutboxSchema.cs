@@ -48,9 +48,11 @@ internal static class PostgreSqlOutboxSchema
             park_reason      text,
             last_status_code integer,
             last_error_type  text,
-            -- When a claim may take the row: a pending row when its attempt is due, an in-flight one when its lease ends.
+            -- The claim order of a row a claim may take: pending, or in flight (taken again once its lease ends). An
+            -- in-flight row keeps the due time it was claimed at, so a dead node's deliveries are rescued ahead of the
+            -- backlog that was due after them. Parked rows have none and stay out of the claim indexes.
             due_at           timestamptz GENERATED ALWAYS AS (
-                                 CASE state WHEN 1 THEN next_attempt_at WHEN 2 THEN lease_expires_at END) STORED
+                                 CASE WHEN state IN (1, 2) THEN next_attempt_at END) STORED
         ) WITH (fillfactor = 80);
 
         CREATE INDEX deliveries_due ON {s}.deliveries (due_at, id) WHERE due_at IS NOT NULL;

@@ -17,11 +17,13 @@ internal sealed class PostgreSqlOutboxSql
 
         // Claim, River-style: one statement, its own (implicit) transaction, committed before the caller sends anything.
         // The inner SELECT walks deliveries_due in due order and locks with SKIP LOCKED, so concurrent claimers pass each
-        // other's rows instead of waiting; the UPDATE takes the lease and bumps the attempt (the fence).
+        // other's rows instead of waiting; the UPDATE takes the lease and bumps the attempt (the fence). In-flight rows
+        // keep their due time, so an expired lease is taken before younger pending rows; live leases are skipped by the
+        // filter (at most the number of deliveries in flight).
         Claim = $"""
             WITH picked AS (
                 SELECT id, due_at FROM {s}.deliveries
-                WHERE due_at <= coalesce(@now, now())
+                WHERE due_at <= coalesce(@now, now()) AND (state = 1 OR lease_expires_at <= coalesce(@now, now()))
                 ORDER BY due_at, id
                 LIMIT @max
                 FOR UPDATE SKIP LOCKED
@@ -52,6 +54,7 @@ internal sealed class PostgreSqlOutboxSql
                 CROSS JOIN LATERAL (
                     SELECT d.id, d.due_at FROM {s}.deliveries d
                     WHERE d.host_key = h.host_key AND d.due_at <= coalesce(@now, now())
+                      AND (d.state = 1 OR d.lease_expires_at <= coalesce(@now, now()))
                     ORDER BY d.due_at, d.id
                     LIMIT @per_host
                     FOR UPDATE SKIP LOCKED
