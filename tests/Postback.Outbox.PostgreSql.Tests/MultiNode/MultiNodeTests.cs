@@ -45,8 +45,8 @@ public sealed class MultiNodeTests(PostgreSqlServer server, ITestOutputHelper ou
         var store = await CreateStoreAsync(clock: PostgreSqlOutboxClock.Database);
         var ids = await EnqueueAsync(store, Total);
 
-        using var victim = WorkerProcess.Start(ConnectionString, store.Schema, "victim", receiver.Url, Batch, TimeSpan.FromSeconds(2));
-        using var survivor = WorkerProcess.Start(ConnectionString, store.Schema, "survivor", receiver.Url, Batch, TimeSpan.FromSeconds(2));
+        using var victim = WorkerProcess.Start(ConnectionString, store.Schema, "victim", receiver.Url, Batch, TimeSpan.FromSeconds(3));
+        using var survivor = WorkerProcess.Start(ConnectionString, store.Schema, "survivor", receiver.Url, Batch, TimeSpan.FromSeconds(3));
 
         // Kill it while it holds a claimed batch it has not completed yet.
         await CallerTransactionTests.WaitUntilAsync(
@@ -76,14 +76,15 @@ public sealed class MultiNodeTests(PostgreSqlServer server, ITestOutputHelper ou
         var store = await CreateStoreAsync(clock: PostgreSqlOutboxClock.Database);
         var ids = await EnqueueAsync(store, Total);
 
-        using var sleeper = WorkerProcess.Start(ConnectionString, store.Schema, "sleeper", receiver.Url, Batch, TimeSpan.FromSeconds(1));
-        using var other = WorkerProcess.Start(ConnectionString, store.Schema, "other", receiver.Url, Batch, TimeSpan.FromSeconds(1));
+        using var sleeper = WorkerProcess.Start(ConnectionString, store.Schema, "sleeper", receiver.Url, Batch, TimeSpan.FromSeconds(3));
+        using var other = WorkerProcess.Start(ConnectionString, store.Schema, "other", receiver.Url, Batch, TimeSpan.FromSeconds(3));
         await CallerTransactionTests.WaitUntilAsync(
             () => receiver.Total >= Total / 10 && sleeper.Claimed > sleeper.Completed + sleeper.Stale, timeoutMs: 60_000);
 
-        // SIGSTOP for longer than its lease (a GC pause, a frozen VM), then SIGCONT: its completions must not count.
+        // SIGSTOP for longer than its lease (a GC pause, a frozen VM), then SIGCONT: its completions must not count. The
+        // lease (3 s) is far above an attempt here (100 ms), as the engine requires, so only the paused batch expires.
         await SignalAsync("-STOP", sleeper.Pid);
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(5));
         await SignalAsync("-CONT", sleeper.Pid);
 
         (await sleeper.WaitForExitAsync(RunTimeout)).Should().Be(0, sleeper.Output);
