@@ -69,7 +69,7 @@ public sealed class FakePostbackSender : IPostbackSender
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(transaction);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, out var request, out var refused))
+        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, idempotencyKey: null, out var request, out var refused))
         {
             return ValueTask.FromResult(refused);
         }

@@ -21,7 +21,17 @@ internal sealed class DefaultPostbackSender(
     TimeProvider time,
     ILogger<DefaultPostbackSender> logger) : IPostbackSender
 {
-    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default)
+    public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default) =>
+        SendEndpointAsync(endpoint, transaction, idempotencyKey: null, singleAttempt: false, cancellationToken);
+
+    /// <summary>
+    /// One HTTP attempt, for the outbox: the retry strategy is skipped (its schedule is the outbox's), the key is the one
+    /// the delivery was stored with, and a failed answer's <c>Retry-After</c> is returned in <see cref="PostbackResult.RetryAfter"/>.
+    /// </summary>
+    internal ValueTask<PostbackResult> SendOnceAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, string idempotencyKey, CancellationToken cancellationToken) =>
+        SendEndpointAsync(endpoint, transaction, idempotencyKey, singleAttempt: true, cancellationToken);
+
+    private ValueTask<PostbackResult> SendEndpointAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, string? idempotencyKey, bool singleAttempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(transaction);
@@ -30,12 +40,12 @@ internal sealed class DefaultPostbackSender(
             return ValueTask.FromCanceled<PostbackResult>(cancellationToken);
         }
 
-        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, out var request, out var refused))
+        if (!PostbackRequestBuilder.TryBuild(endpoint, transaction, idempotencyKey, out var request, out var refused))
         {
             return ValueTask.FromResult(Finish(null, refused));
         }
 
-        return SendCoreAsync(request, headersChecked: true, cancellationToken);
+        return SendCoreAsync(request, headersChecked: true, cancellationToken, singleAttempt);
     }
 
     public ValueTask<PostbackResult> SendAsync(PostbackRequest request, CancellationToken cancellationToken = default)
@@ -50,7 +60,7 @@ internal sealed class DefaultPostbackSender(
         return SendCoreAsync(request, headersChecked: false, cancellationToken);
     }
 
-    private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken)
+    private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken, bool singleAttempt = false)
     {
         var settings = options.CurrentValue;
         var started = time.GetTimestamp();
@@ -74,7 +84,7 @@ internal sealed class DefaultPostbackSender(
         }
 
         var key = PostbackRequestBuilder.KeyOf(request);
-        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started };
+        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started, SingleAttempt = singleAttempt };
 
         using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
         {
@@ -109,6 +119,11 @@ internal sealed class DefaultPostbackSender(
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             result = FromResponse(request, state, key, (int)response.StatusCode, body);
+            if (singleAttempt && result.Outcome == PostbackOutcome.Failed && result.RetryAfter is null)
+            {
+                // No retry strategy read it: the outbox schedules the next attempt with it, within its own bounds.
+                result = result with { RetryAfter = PostbackRetryDecision.GetRetryAfter(response, time) };
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

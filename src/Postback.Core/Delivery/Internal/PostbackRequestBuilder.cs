@@ -10,7 +10,7 @@ namespace Postback.Internal;
 internal static class PostbackRequestBuilder
 {
     /// <summary>Renders an endpoint's postback for a transaction, or gives the result that ends it unsent (disabled, or a value that cannot be rendered).</summary>
-    public static bool TryBuild(PostbackEndpoint endpoint, PostbackTransaction transaction, [NotNullWhen(true)] out PostbackRequest? request, [NotNullWhen(false)] out PostbackResult? refused)
+    public static bool TryBuild(PostbackEndpoint endpoint, PostbackTransaction transaction, string? idempotencyKey, [NotNullWhen(true)] out PostbackRequest? request, [NotNullWhen(false)] out PostbackResult? refused)
     {
         request = null;
         if (!endpoint.Enabled)
@@ -35,7 +35,7 @@ internal static class PostbackRequestBuilder
             Body = body,
             ContentType = endpoint.BodyContentType,
             Headers = endpoint.Headers,
-            IdempotencyKey = IdempotencyKey.For(endpoint, transaction),
+            IdempotencyKey = idempotencyKey ?? IdempotencyKey.For(endpoint, transaction),
             SuccessBodyContains = endpoint.SuccessBodyContains,
         };
         refused = null;

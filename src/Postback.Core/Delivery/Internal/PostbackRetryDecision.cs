@@ -2,6 +2,7 @@ using System;
 using System.Net.Http;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using Polly.Retry;
 
 namespace Postback.Internal;
@@ -12,7 +13,8 @@ internal static class PostbackRetryDecision
     public static ValueTask<bool> ShouldRetry(RetryPredicateArguments<HttpResponseMessage> args, TimeProvider time)
     {
         // A blocked destination stays blocked: retrying would only knock on the same door.
-        if (!HttpClientResiliencePredicates.IsTransient(args.Outcome) || PostbackDestinationBlockedException.IsIn(args.Outcome.Exception))
+        if (!HttpClientResiliencePredicates.IsTransient(args.Outcome) || PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)
+            || IsSingleAttempt(args))
         {
             return ValueTask.FromResult(false);
         }
@@ -32,6 +34,12 @@ internal static class PostbackRetryDecision
 
         return ValueTask.FromResult(true);
     }
+
+    /// <summary>The outbox's sends make one attempt each: its durable schedule does the retrying.</summary>
+    private static bool IsSingleAttempt(RetryPredicateArguments<HttpResponseMessage> args) =>
+        (args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage) is { } request
+        && request.Options.TryGetValue(PostbackSendState.Key, out var state)
+        && state.SingleAttempt;
 
     public static TimeSpan? GetRetryAfter(HttpResponseMessage response, TimeProvider time)
     {

@@ -21,6 +21,9 @@ internal sealed class PostbackSendState
 
     public int Attempts => Volatile.Read(ref _attempts);
 
+    /// <summary>One HTTP attempt only (the outbox's mode): the retry strategy does not retry this send.</summary>
+    public bool SingleAttempt { get; init; }
+
     /// <summary>The Retry-After the partner asked for and the retry strategy refused to wait for.</summary>
     public TimeSpan? RetryAfterRefused { get; set; }
 
