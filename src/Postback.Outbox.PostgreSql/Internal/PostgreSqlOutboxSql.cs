@@ -15,6 +15,19 @@ internal sealed class PostgreSqlOutboxSql
         var s = PostgreSqlOutboxSchema.Quote(schema);
         Channel = schema + "_wake";
 
+        // ---- Claims (PostgreSqlClaims) ----
+
+        // Both claims end alike: take the lease on the picked rows and bump the attempt (the fence). The RETURNING list
+        // is what PostgreSqlRows.ReadClaimed reads, so it is written once for the two.
+        var takeLease = $"""
+            UPDATE {s}.deliveries d
+            SET state = 2, owner = @owner, lease_expires_at = coalesce(@now, now()) + @lease, attempt = d.attempt + 1
+            FROM picked
+            WHERE d.id = picked.id
+            RETURNING d.id, d.endpoint_name, d.idempotency_key, d.host_key, d.payload, d.attempt, d.failed_attempts,
+                      coalesce(d.replayed_at, d.enqueued_at), d.lease_expires_at, picked.due_at
+            """;
+
         // Claim, River-style: one statement, its own (implicit) transaction, committed before the caller sends anything.
         // The inner SELECT walks deliveries_due in due order and locks with SKIP LOCKED, so concurrent claimers pass each
         // other's rows instead of waiting; the UPDATE takes the lease and bumps the attempt (the fence). In-flight rows
@@ -28,12 +41,7 @@ internal sealed class PostgreSqlOutboxSql
                 LIMIT @max
                 FOR UPDATE SKIP LOCKED
             )
-            UPDATE {s}.deliveries d
-            SET state = 2, owner = @owner, lease_expires_at = coalesce(@now, now()) + @lease, attempt = d.attempt + 1
-            FROM picked
-            WHERE d.id = picked.id
-            RETURNING d.id, d.endpoint_name, d.idempotency_key, d.host_key, d.payload, d.attempt, d.failed_attempts,
-                      coalesce(d.replayed_at, d.enqueued_at), d.lease_expires_at, picked.due_at
+            {takeLease}
             """;
 
         // Claim with a per-host cap or excluded hosts: a loose index scan lists the hosts that have live rows (one index
@@ -63,13 +71,12 @@ internal sealed class PostgreSqlOutboxSql
                 ORDER BY c.due_at, c.id
                 LIMIT @max
             )
-            UPDATE {s}.deliveries d
-            SET state = 2, owner = @owner, lease_expires_at = coalesce(@now, now()) + @lease, attempt = d.attempt + 1
-            FROM picked
-            WHERE d.id = picked.id
-            RETURNING d.id, d.endpoint_name, d.idempotency_key, d.host_key, d.payload, d.attempt, d.failed_attempts,
-                      coalesce(d.replayed_at, d.enqueued_at), d.lease_expires_at, picked.due_at
+            {takeLease}
             """;
+
+        NextDue = $"SELECT due_at FROM {s}.deliveries WHERE due_at IS NOT NULL AND state = 1 ORDER BY due_at LIMIT 1";
+
+        // ---- Enqueue (PostgreSqlEnqueue) ----
 
         // Enqueue: endpoint rows are created on first sight; FOR KEY SHARE on them does not block health updates (FOR NO
         // KEY UPDATE) but does block a concurrent disable (FOR UPDATE), so a delivery is never stored pending for an
@@ -96,7 +103,10 @@ internal sealed class PostgreSqlOutboxSql
             RETURNING id
             """;
 
+        // Also sent by replays and by enabling an endpoint, so idle nodes look at once.
         Notify = "SELECT pg_notify(@channel, '')";
+
+        // ---- Completions (PostgreSqlCompletions) ----
 
         LockForCompletion = $"""
             SELECT coalesce(@now, now()), id, endpoint_name, owner, attempt, state
@@ -170,9 +180,16 @@ internal sealed class PostgreSqlOutboxSql
             WHERE endpoint_name = ANY(@names) AND state = 1
             """;
 
+        // ---- Endpoints (PostgreSqlEndpoints; ParkPending above serves both) ----
+
         EnsureEndpoint = $"INSERT INTO {s}.endpoints (name) VALUES (@name) ON CONFLICT DO NOTHING";
 
         LockEndpoint = $"SELECT enabled, coalesce(@now, now()) FROM {s}.endpoints WHERE name = @name FOR UPDATE";
+
+        Endpoints = $"""
+            SELECT name, enabled, consecutive_failures, failing_since, last_success_at, disabled_at, disabled_reason
+            FROM {s}.endpoints ORDER BY name
+            """;
 
         DisableEndpoint = $"""
             UPDATE {s}.endpoints SET enabled = false, disabled_at = @now, disabled_reason = @reason WHERE name = @name
@@ -189,12 +206,7 @@ internal sealed class PostgreSqlOutboxSql
             WHERE endpoint_name = @name AND state = 3 AND park_reason = 'endpoint_disabled'
             """;
 
-        NextDue = $"SELECT due_at FROM {s}.deliveries WHERE due_at IS NOT NULL AND state = 1 ORDER BY due_at LIMIT 1";
-
-        Endpoints = $"""
-            SELECT name, enabled, consecutive_failures, failing_since, last_success_at, disabled_at, disabled_reason
-            FROM {s}.endpoints ORDER BY name
-            """;
+        // ---- Delivery log (PostgreSqlDeliveryLog) ----
 
         // Both tables, newest first; each branch is an id-ordered scan cut at @limit + 1 rows.
         QueryTemplate = $"""
@@ -212,6 +224,15 @@ internal sealed class PostgreSqlOutboxSql
             SELECT number, started_at, duration, outcome, status_code, error_type, error_message, response_body, redacted_url
             FROM {s}.attempts WHERE delivery_id = @id ORDER BY number
             """;
+
+        Stats = $"""
+            SELECT state, count(*) FROM {s}.deliveries GROUP BY state
+            UNION ALL
+            SELECT state, count(*) FROM {s}.history GROUP BY state;
+            SELECT min(enqueued_at) FROM {s}.deliveries WHERE state = 1
+            """;
+
+        // ---- Maintenance (PostgreSqlMaintenance) ----
 
         LockAllEndpointsShared = $"SELECT name FROM {s}.endpoints FOR KEY SHARE";
 
@@ -260,26 +281,24 @@ internal sealed class PostgreSqlOutboxSql
             SELECT count(*) FROM deleted
             """;
 
-        Stats = $"""
-            SELECT state, count(*) FROM {s}.deliveries GROUP BY state
-            UNION ALL
-            SELECT state, count(*) FROM {s}.history GROUP BY state;
-            SELECT min(enqueued_at) FROM {s}.deliveries WHERE state = 1
-            """;
-
         Now = "SELECT coalesce(@now, now())";
     }
 
     public string Channel { get; }
 
+    // Claims
     public string Claim { get; }
 
     public string ClaimByHost { get; }
 
+    public string NextDue { get; }
+
+    // Enqueue; Notify is also sent by replays and by enabling an endpoint.
     public string Enqueue { get; }
 
     public string Notify { get; }
 
+    // Completions
     public string LockForCompletion { get; }
 
     public string LockEndpointsForCompletion { get; }
@@ -296,9 +315,12 @@ internal sealed class PostgreSqlOutboxSql
 
     public string ParkPending { get; }
 
+    // Endpoints
     public string EnsureEndpoint { get; }
 
     public string LockEndpoint { get; }
+
+    public string Endpoints { get; }
 
     public string DisableEndpoint { get; }
 
@@ -306,15 +328,15 @@ internal sealed class PostgreSqlOutboxSql
 
     public string ResumeParked { get; }
 
-    public string NextDue { get; }
-
-    public string Endpoints { get; }
-
+    // Delivery log
     /// <summary>Gets the query, with <c>{filter}</c> standing for the WHERE clause (columns unqualified).</summary>
     public string QueryTemplate { get; }
 
     public string Attempts { get; }
 
+    public string Stats { get; }
+
+    // Maintenance
     public string LockAllEndpointsShared { get; }
 
     /// <summary>Gets the live replay, with <c>{filter}</c> standing for the WHERE clause.</summary>
@@ -324,8 +346,6 @@ internal sealed class PostgreSqlOutboxSql
     public string ReplayHistoryTemplate { get; }
 
     public string Purge { get; }
-
-    public string Stats { get; }
 
     public string Now { get; }
 }
