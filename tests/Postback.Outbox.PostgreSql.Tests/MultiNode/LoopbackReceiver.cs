@@ -27,6 +27,16 @@ internal sealed class LoopbackReceiver : IAsyncDisposable
 
     public TimeSpan Delay { get; set; }
 
+    /// <summary>Gets or sets the worker whose postbacks are held unanswered until <see cref="ReleaseHeld"/>: its leases are then surely in flight.</summary>
+    public string? HoldOwner { get; set; }
+
+    /// <summary>Gets the delivery ids of the postbacks held so far.</summary>
+    public ConcurrentBag<long> Held { get; } = [];
+
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseHeld() => _release.TrySetResult();
+
     public static async Task<LoopbackReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,6 +55,12 @@ internal sealed class LoopbackReceiver : IAsyncDisposable
 
             receiver.Hits.AddOrUpdate(id, 1, (_, count) => count + 1);
             Interlocked.Increment(ref receiver._total);
+            if (receiver.HoldOwner is { } holdOwner && context.Request.Query["owner"] == holdOwner)
+            {
+                receiver.Held.Add(id);
+                await receiver._release.Task;
+            }
+
             if (receiver.Delay > TimeSpan.Zero)
             {
                 await Task.Delay(receiver.Delay);

@@ -76,15 +76,20 @@ public sealed class MultiNodeTests(PostgreSqlServer server, ITestOutputHelper ou
         var store = await CreateStoreAsync(clock: PostgreSqlOutboxClock.Database);
         var ids = await EnqueueAsync(store, Total);
 
+        // The sleeper's postbacks are held unanswered, so when it is paused it surely holds live leases: no race with
+        // the moment a batch happens to complete.
+        receiver.HoldOwner = "sleeper";
         using var sleeper = WorkerProcess.Start(ConnectionString, store.Schema, "sleeper", receiver.Url, Batch, TimeSpan.FromSeconds(3));
         using var other = WorkerProcess.Start(ConnectionString, store.Schema, "other", receiver.Url, Batch, TimeSpan.FromSeconds(3));
-        await CallerTransactionTests.WaitUntilAsync(
-            () => receiver.Total >= Total / 10 && sleeper.Claimed > sleeper.Completed + sleeper.Stale, timeoutMs: 60_000);
+        await CallerTransactionTests.WaitUntilAsync(() => !receiver.Held.IsEmpty, timeoutMs: 60_000);
 
         // SIGSTOP for longer than its lease (a GC pause, a frozen VM), then SIGCONT: its completions must not count. The
         // lease (3 s) is far above an attempt here (100 ms), as the engine requires, so only the paused batch expires.
+        // It stays stopped until the other worker has reclaimed and delivered every postback it was holding.
         await SignalAsync("-STOP", sleeper.Pid);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await CallerTransactionTests.WaitUntilAsync(
+            () => receiver.Held.All(id => receiver.Hits.TryGetValue(id, out var hits) && hits >= 2), timeoutMs: 120_000);
+        receiver.ReleaseHeld();
         await SignalAsync("-CONT", sleeper.Pid);
 
         (await sleeper.WaitForExitAsync(RunTimeout)).Should().Be(0, sleeper.Output);
