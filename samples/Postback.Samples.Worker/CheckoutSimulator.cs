@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Postback.Samples.Worker;
 
 /// <summary>
-/// Stands for the part of an app where sales happen (a checkout, a message consumer): it puts each transaction on the
-/// postback queue and moves on, without waiting for any partner. Then, being a sample, it asks the host to stop.
+/// Stands for the part of an app where sales happen (a checkout, a message consumer): it puts each transaction in the
+/// postback outbox and moves on, without waiting for any partner. Then, being a sample, it waits for every final result
+/// and asks the host to stop.
 /// </summary>
 public sealed class CheckoutSimulator(
     IPostbackQueue queue,
@@ -17,15 +18,15 @@ public sealed class CheckoutSimulator(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Start producing once every hosted service has started, the queue's delivery service included.
+        // Start producing once every hosted service has started, the outbox's delivery service included.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         {
             await started.Task.WaitAsync(stoppingToken);
         }
 
-        // Twenty sales, one every 20 ms. EnqueueAsync returns as soon as the queue has accepted the transaction (it
-        // keeps a copy); it only waits when the queue is full, and throws once the host is shutting down.
+        // Twenty sales, one every 20 ms. EnqueueAsync returns as soon as the transaction's deliveries (one per endpoint
+        // that applies) are committed to the outbox's SQLite file; it throws once the host is shutting down.
         const int Count = 20;
         for (var i = 1; i <= Count; i++)
         {
@@ -45,9 +46,15 @@ public sealed class CheckoutSimulator(
 
         log.Note($"enqueued {Count} transactions ({log.Owed} postbacks); {log.Observed} observed so far");
 
-        // A real worker runs until it is told to stop: Ctrl+C, or SIGTERM from the orchestrator. The sample stops
-        // itself as soon as the last sale is enqueued, while postbacks are still queued and in flight, so the output
-        // shows the drain: none is lost, each is delivered (or would be reported abandoned after the drain timeout).
+        // A real worker runs until it is told to stop: Ctrl+C, or SIGTERM from the orchestrator. Stopping does not wait
+        // for deliveries that are pending: they stay in the file and are delivered after the next start. The sample
+        // wants every result in this run, so it waits for the retries of the 503s (due about 1 s later, by the
+        // schedule in appsettings.json) before it stops.
+        while (log.Observed < log.Owed)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), stoppingToken);
+        }
+
         lifetime.StopApplication();
     }
 

@@ -113,36 +113,3 @@ public sealed class PostbackOutboxOptions
         TimeSpan.FromHours(24),
     ];
 }
-
-/// <summary>
-/// When the outbox disables an endpoint (the settable, bindable form of <see cref="PostbackEndpointHealthPolicy"/>): after
-/// <see cref="ConsecutiveFailures"/> failed attempts in a row over at least <see cref="FailingFor"/>, or at once on a 410 Gone.
-/// </summary>
-public sealed class PostbackOutboxEndpointHealthOptions
-{
-    /// <summary>Gets or sets the failed attempts in a row needed. At least 1. The default is 10.</summary>
-    public int ConsecutiveFailures { get; set; } = 10;
-
-    /// <summary>Gets or sets how long the endpoint must have been failing, from its first failure with no success since. The default is 72 hours.</summary>
-    public TimeSpan FailingFor { get; set; } = TimeSpan.FromHours(72);
-
-    /// <summary>Gets or sets a value indicating whether a 410 Gone disables the endpoint at once. The default is <see langword="true"/>.</summary>
-    public bool DisableOnGone { get; set; } = true;
-
-    /// <summary>Returns the policy the store applies.</summary>
-    /// <returns>The policy.</returns>
-    public PostbackEndpointHealthPolicy ToPolicy() => new() { ConsecutiveFailures = ConsecutiveFailures, FailingFor = FailingFor, DisableOnGone = DisableOnGone };
-}
-
-/// <summary>How long an outbox keeps final deliveries, and how often it deletes older ones.</summary>
-public sealed class PostbackOutboxRetentionOptions
-{
-    /// <summary>Gets or sets how long delivered, rejected, blocked and invalid deliveries are kept, with their attempts, counted from completion. The default is 30 days.</summary>
-    public TimeSpan Finished { get; set; } = TimeSpan.FromDays(30);
-
-    /// <summary>Gets or sets how long dead deliveries are kept (unless replayed), counted from completion. The default is 90 days.</summary>
-    public TimeSpan Dead { get; set; } = TimeSpan.FromDays(90);
-
-    /// <summary>Gets or sets how often the outbox purges; each node does, and a purge finds nothing to do when another node has just run it. The default is 1 hour.</summary>
-    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
-}

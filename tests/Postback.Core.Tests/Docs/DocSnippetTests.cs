@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Postback.Tests.Packaging;
 using Xunit.Abstractions;
 
@@ -42,8 +43,15 @@ public sealed class DocSnippetTests(ITestOutputHelper output)
     {
         var references = Directory.GetFiles(AppContext.BaseDirectory, "*.dll")
             .Where(f => Path.GetFileName(f) is var n && (n == "Postback.Core.dll" || n.StartsWith("Polly", StringComparison.Ordinal)
-                || n.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) || n.StartsWith("Microsoft.IO.", StringComparison.Ordinal)))
+                || n.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) || n.StartsWith("Microsoft.IO.", StringComparison.Ordinal)
+                || n == "Postback.Outbox.Sqlite.dll" || n == "Microsoft.Data.Sqlite.dll" || n.StartsWith("SQLitePCLRaw.", StringComparison.Ordinal)))
             .Select(f => $"""    <Reference Include="{f}" />""");
+
+        // SQLite's native library, for the outbox snippets: copied beside the program, where the runtime probes for it
+        // (a bare Reference brings no deps.json entry for runtimes/<rid>/native).
+        var native = Path.Combine(AppContext.BaseDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native");
+        var natives = (Directory.Exists(native) ? Directory.GetFiles(native) : [])
+            .Select(f => $"""    <None Include="{f}" Link="{Path.GetFileName(f)}" CopyToOutputDirectory="PreserveNewest" />""");
         return $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -59,6 +67,7 @@ public sealed class DocSnippetTests(ITestOutputHelper output)
               </ItemGroup>
               <ItemGroup>
             {string.Join(Environment.NewLine, references)}
+            {string.Join(Environment.NewLine, natives)}
               </ItemGroup>
               <ItemGroup>
                 <Using Include="Microsoft.Extensions.Configuration" />

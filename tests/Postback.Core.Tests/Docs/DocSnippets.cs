@@ -9,7 +9,8 @@ namespace Postback.Tests.Docs;
 /// block are lifted beside it. <c>#line</c> directives point compile errors back at the Markdown.
 /// </summary>
 /// <remarks>
-/// A block preceded by <c>&lt;!-- snippet: skip --&gt;</c> is not compiled (for fragments by design; none today).
+/// A block preceded by <c>&lt;!-- snippet: skip --&gt;</c> is not compiled: for fragments by design, and for blocks that
+/// need a server the test does not run (the PostgreSQL store's). The SQLite outbox's blocks do run, on temp files.
 /// Two calls are redirected to <see cref="HarnessSource"/>, so snippets that build services send through a
 /// <see cref="FakePostbackSender"/> and nothing leaves the process: <c>new ServiceCollection()</c> and
 /// <c>Host.CreateApplicationBuilder(</c>.

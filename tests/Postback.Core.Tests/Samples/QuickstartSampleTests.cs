@@ -2,7 +2,10 @@ using Xunit.Abstractions;
 
 namespace Postback.Tests.Samples;
 
-/// <summary>The README's main command: the quickstart sends real postbacks to its partner server on 127.0.0.1.</summary>
+/// <summary>
+/// The README's main command: the quickstart sends real postbacks through the durable outbox (SQLite) to its partner
+/// server on 127.0.0.1, then reads the outbox's record of them back from the store.
+/// </summary>
 public sealed class QuickstartSampleTests(ITestOutputHelper output)
 {
     [Fact]
@@ -29,5 +32,12 @@ public sealed class QuickstartSampleTests(ITestOutputHelper output)
         run.Output.Should().Contain("answered   503, then 200 (every attempt carried Idempotency-Key")
             .And.Contain("Delivered (200) after 2 attempts   [as expected]")
             .And.Contain("Rejected (400) after 1 attempt   [as expected]");
+
+        // The outbox, read back from its SQLite file: counts by state, and the delivery log of the retried postback.
+        run.Output.Should().MatchRegex(@"outbox +SQLite, .*postback-quickstart-\d+\.db")
+            .And.Contain("states     4 delivered, 1 rejected, 0 dead, 0 still pending, in flight or parked")
+            .And.MatchRegex(@"delivery +#\d+ globex-json ORD-1003: Delivered after 2 attempts, key \S+")
+            .And.MatchRegex(@"attempt 1 +Failed \(503\) in \d+ ms, http://127\.0\.0\.1:\d+/globex/conversions")
+            .And.MatchRegex(@"attempt 2 +Delivered \(200\) in \d+ ms, http://127\.0\.0\.1:\d+/globex/conversions");
     }
 }

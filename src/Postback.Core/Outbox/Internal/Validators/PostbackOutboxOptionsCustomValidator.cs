@@ -5,12 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Postback.Internal;
 
-/// <summary>Checks each outbox option's own range; generated at compile time.</summary>
-[OptionsValidator]
-internal sealed partial class PostbackOutboxOptionsValidator : IValidateOptions<PostbackOutboxOptions>
-{
-}
-
 /// <summary>
 /// Checks what the generated validator cannot: time spans, the schedule, the lease against the longest attempt (a rule
 /// across <see cref="PostbackOptions"/> and the outbox's options), and the registrations the outbox needs: a store, and
@@ -128,18 +122,6 @@ internal sealed class PostbackOutboxOptionsCustomValidator(IOptionsMonitor<Postb
         if (value < min || value > max)
         {
             failures.Add($"{Prefix}{option} is {value}; it must be from {min} to {max}.");
-        }
-    }
-}
-
-/// <summary>Fills an empty <see cref="PostbackOutboxOptions.Schedule"/> with the default, after configuration and code have had their say.</summary>
-internal sealed class PostbackOutboxDefaultSchedule : IPostConfigureOptions<PostbackOutboxOptions>
-{
-    public void PostConfigure(string? name, PostbackOutboxOptions options)
-    {
-        if (options.Schedule is null || options.Schedule.Count == 0)
-        {
-            options.Schedule = PostbackOutboxOptions.DefaultSchedule();
         }
     }
 }
