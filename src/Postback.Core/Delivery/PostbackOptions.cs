@@ -57,7 +57,7 @@ public sealed class PostbackOptions
     [Range(64, 1024 * 1024)]
     public int MaxUrlLength { get; set; } = 8192;
 
-    /// <summary>Gets or sets how many compiled templates from endpoint providers are cached. The default is 1000.</summary>
+    /// <summary>Gets or sets how many compiled templates from endpoint providers are cached; 0 turns the cache off. A reload takes effect at the next transaction. The default is 1000.</summary>
     [Range(0, 1_000_000)]
     public int TemplateCacheSize { get; set; } = 1000;
 

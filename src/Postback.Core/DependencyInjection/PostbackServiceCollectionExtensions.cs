@@ -38,6 +38,7 @@ public static class PostbackServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PostbackTelemetry>();
         services.TryAddSingleton<IPostbackDnsResolver, SystemDnsResolver>();
+        services.TryAddSingleton<LastValidPostbackOptions>();
         services.TryAddSingleton<AddressPolicyProvider>();
         services.TryAddSingleton<IPostbackSender, DefaultPostbackSender>();
         services.TryAddSingleton<EndpointResolver>();

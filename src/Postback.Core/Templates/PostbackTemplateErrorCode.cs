@@ -26,4 +26,7 @@ public enum PostbackTemplateErrorCode
 
     /// <summary>The <c>raw</c> format stands where values must always be validated or escaped (the host, the port, a JSON body).</summary>
     RawNotAllowed,
+
+    /// <summary>In a JSON body, a <c>\</c> stands right before a macro inside a string, so it would escape the value's first character.</summary>
+    EscapeBeforeMacro,
 }

@@ -6,7 +6,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -15,7 +14,7 @@ namespace Postback.Internal;
 /// <summary>Sends postbacks through the named <see cref="IHttpClientFactory"/> client that <c>AddPostbacks</c> configures.</summary>
 internal sealed class DefaultPostbackSender(
     IHttpClientFactory httpClientFactory,
-    IOptionsMonitor<PostbackOptions> options,
+    LastValidPostbackOptions options,
     AddressPolicyProvider policies,
     PostbackTelemetry telemetry,
     TimeProvider time,
@@ -62,10 +61,14 @@ internal sealed class DefaultPostbackSender(
 
     private async ValueTask<PostbackResult> SendCoreAsync(PostbackRequest request, bool headersChecked, CancellationToken cancellationToken, bool singleAttempt = false)
     {
-        var settings = options.CurrentValue;
         var started = time.GetTimestamp();
         using var activity = PostbackTelemetry.ActivitySource.StartActivity(PostbackTelemetryNames.SendActivity, ActivityKind.Internal);
         activity?.SetTag(PostbackTelemetryNames.EndpointTag, request.EndpointName);
+        if (!options.TryGet(out var settings, out var invalid))
+        {
+            // Only when the options never validated (start-up validation was bypassed): a result, not an exception.
+            return Finish(activity, PostbackRequestBuilder.Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, invalid));
+        }
 
         if (!PostbackRequestBuilder.TryCheck(request, settings, headersChecked, out var uri, out var problem))
         {
@@ -151,7 +154,7 @@ internal sealed class DefaultPostbackSender(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Never let one partner's odd failure crash the caller: it becomes a result that says what happened.
-            result = Failed(request, state, key, PostbackErrorTypes.Unexpected, $"{ex.GetType().Name}: {ex.Message}");
+            result = Failed(request, state, key, PostbackErrorTypes.Unexpected, ExceptionText.Describe(ex));
         }
 
         return Finish(activity, result with { RequestUri = uri });

@@ -3,14 +3,13 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Postback.Internal;
 
 /// <summary>Finds the endpoints a transaction goes to: the configured ones and those the providers supply, compiled once.</summary>
 internal sealed class EndpointResolver
 {
-    private readonly IOptionsMonitor<PostbackOptions> _options;
+    private readonly LastValidPostbackOptions _options;
     private readonly IPostbackEndpointProvider[] _providers;
     private readonly PostbackTelemetry _telemetry;
     private readonly ILogger<EndpointResolver> _logger;
@@ -19,7 +18,7 @@ internal sealed class EndpointResolver
     private Compiled? _compiled;
 
     public EndpointResolver(
-        IOptionsMonitor<PostbackOptions> options,
+        LastValidPostbackOptions options,
         IEnumerable<IPostbackEndpointProvider> providers,
         IEnumerable<BoundSection<PostbackOptions>> sections,
         PostbackTelemetry telemetry,
@@ -30,13 +29,23 @@ internal sealed class EndpointResolver
         _providers = [.. providers];
         _telemetry = telemetry;
         _logger = logger;
-        _cache = new TemplateCache(options.CurrentValue.TemplateCacheSize);
+        _cache = new TemplateCache(options.TryGet(out var current, out _) ? current.TemplateCacheSize : new PostbackOptions().TemplateCacheSize);
     }
+
+    /// <summary>Gets the number of provider templates in the cache.</summary>
+    internal int CachedTemplates => _cache.Count;
 
     /// <summary>Returns the endpoints that apply to the transaction, and a result for every provider or endpoint that failed.</summary>
     public async ValueTask<(List<PostbackEndpoint> Targets, List<PostbackResult> Problems)> ResolveAsync(PostbackTransaction transaction, CancellationToken cancellationToken)
     {
-        var settings = _options.CurrentValue;
+        if (!_options.TryGet(out var settings, out var invalid))
+        {
+            // Only when the options never validated (start-up validation was bypassed): a result, not an exception.
+            return ([], [Record(new PostbackResult { EndpointName = _section, Outcome = PostbackOutcome.Invalid, ErrorType = PostbackErrorTypes.EndpointError, ErrorMessage = invalid })]);
+        }
+
+        // Read on every call, so a reload of TemplateCacheSize is honoured.
+        _cache.Capacity = settings.TemplateCacheSize;
         var compiled = GetConfigured(settings);
         var targets = new List<PostbackEndpoint>();
         var problems = new List<PostbackResult>(compiled.Problems);
@@ -55,7 +64,7 @@ internal sealed class EndpointResolver
             try
             {
                 // Enumerated here, inside the try: a lazy sequence (an iterator, a deferred query) fails on enumeration.
-                definitions = [.. await provider.GetEndpointsAsync(transaction, cancellationToken).ConfigureAwait(false) ?? []];
+                definitions = [.. await Bounded(provider.GetEndpointsAsync(transaction, cancellationToken), cancellationToken).ConfigureAwait(false) ?? []];
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -66,7 +75,7 @@ internal sealed class EndpointResolver
                     EndpointName = providerName,
                     Outcome = PostbackOutcome.Failed,
                     ErrorType = PostbackErrorTypes.EndpointError,
-                    ErrorMessage = $"Endpoint provider '{providerName}' failed: {ex.GetType().Name}: {ex.Message}",
+                    ErrorMessage = $"Endpoint provider '{providerName}' failed: {ExceptionText.Describe(ex)}",
                 }));
                 continue;
             }
@@ -95,6 +104,22 @@ internal sealed class EndpointResolver
         }
 
         return (targets, problems);
+    }
+
+    /// <summary>
+    /// Waits for a provider no longer than the caller: a provider that ignores its token cannot hold up shutdown. Its
+    /// task is then left to finish alone (a later failure is observed, so it is not reported as unobserved).
+    /// </summary>
+    private static ValueTask<IEnumerable<PostbackEndpointOptions>> Bounded(ValueTask<IEnumerable<PostbackEndpointOptions>> pending, CancellationToken cancellationToken)
+    {
+        if (pending.IsCompleted || !cancellationToken.CanBeCanceled)
+        {
+            return pending;
+        }
+
+        var task = pending.AsTask();
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new ValueTask<IEnumerable<PostbackEndpointOptions>>(task.WaitAsync(cancellationToken));
     }
 
     private PostbackResult Record(PostbackResult result)

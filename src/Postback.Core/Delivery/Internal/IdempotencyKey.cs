@@ -93,14 +93,29 @@ internal static class IdempotencyKey
                 case PostbackValueKind.Text or PostbackValueKind.None:
                     Append(name, value.Kind, value.Text);
                     return;
+                // At most 31 characters in a buffer of 64; a string only if that ever changed, never a silent empty value.
                 case PostbackValueKind.Decimal:
-                    value.DecimalValue.TryFormat(formatted, out var length, default, CultureInfo.InvariantCulture);
-                    Append(name, value.Kind, formatted[..length]);
+                    if (value.DecimalValue.TryFormat(formatted, out var length, default, CultureInfo.InvariantCulture))
+                    {
+                        Append(name, value.Kind, formatted[..length]);
+                    }
+                    else
+                    {
+                        Append(name, value.Kind, value.DecimalValue.ToString(CultureInfo.InvariantCulture));
+                    }
+
                     return;
                 default:
                     // Int64 values and the UTC ticks of a time: both exact as integers.
-                    value.Int64Value.TryFormat(formatted, out length, default, CultureInfo.InvariantCulture);
-                    Append(name, value.Kind, formatted[..length]);
+                    if (value.Int64Value.TryFormat(formatted, out length, default, CultureInfo.InvariantCulture))
+                    {
+                        Append(name, value.Kind, formatted[..length]);
+                    }
+                    else
+                    {
+                        Append(name, value.Kind, value.Int64Value.ToString(CultureInfo.InvariantCulture));
+                    }
+
                     return;
             }
         }
@@ -112,7 +127,12 @@ internal static class IdempotencyKey
             header[n++] = ':';
             header[n++] = (char)('0' + (int)kind);
             header[n++] = ':';
-            value.Length.TryFormat(header[n..], out var digits, default, CultureInfo.InvariantCulture);
+            // An int has at most 10 digits, in a header of 32.
+            if (!value.Length.TryFormat(header[n..], out var digits, default, CultureInfo.InvariantCulture))
+            {
+                throw new InvalidOperationException("The idempotency key's length header did not fit.");
+            }
+
             n += digits;
             header[n++] = ':';
             Write(name);

@@ -7,7 +7,6 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 
@@ -29,14 +28,15 @@ internal static class PostbackHttpPipeline
             .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan) // the pipeline owns every timeout
             .RemoveAllLoggers() // the factory's loggers write the URL, path values included; ours log endpoint and host only
             .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(
-                provider.GetRequiredService<IOptionsMonitor<PostbackOptions>>().CurrentValue,
+                provider.GetRequiredService<LastValidPostbackOptions>().Current,
                 new ConnectGuard(provider.GetRequiredService<AddressPolicyProvider>().Current, provider.GetRequiredService<IPostbackDnsResolver>())));
 
         httpClient
             .AddResilienceHandler("postback", static (pipeline, context) =>
             {
+                // Rebuilt on every valid reload; an invalid one leaves the last valid options in force.
                 context.EnableReloads<PostbackOptions>();
-                var options = context.GetOptions<PostbackOptions>();
+                var options = context.ServiceProvider.GetRequiredService<LastValidPostbackOptions>().Current;
                 var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
                 var telemetry = context.ServiceProvider.GetRequiredService<PostbackTelemetry>();
                 var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<DefaultPostbackSender>();

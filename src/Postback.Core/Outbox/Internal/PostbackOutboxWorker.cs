@@ -41,7 +41,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
     private readonly EndpointResolver _resolver;
     private readonly OutboxTelemetry _telemetry;
     private readonly PostbackOutboxOptions _options;
-    private readonly IOptionsMonitor<PostbackOptions> _postbackOptions;
+    private readonly LastValidPostbackOptions _postbackOptions;
     private readonly TimeProvider _time;
     private readonly ILogger<PostbackOutboxWorker> _logger;
     private readonly OutboxHostLimiter _hosts;
@@ -61,7 +61,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         EndpointResolver resolver,
         OutboxTelemetry telemetry,
         IOptions<PostbackOutboxOptions> options,
-        IOptionsMonitor<PostbackOptions> postbackOptions,
+        LastValidPostbackOptions postbackOptions,
         TimeProvider time,
         ILogger<PostbackOutboxWorker> logger)
     {
@@ -311,7 +311,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         }
 
         // Never start an attempt that could outlive its lease: another worker may claim it then, and two attempts would race.
-        var settings = _postbackOptions.CurrentValue;
+        var settings = _postbackOptions.Current;
         if (lease.LeaseExpiresAt - started < LongestAttempt(settings))
         {
             OutboxLog.LeaseTooShort(_logger, lease.Id);

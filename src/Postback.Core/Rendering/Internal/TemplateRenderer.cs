@@ -21,8 +21,8 @@ internal static class TemplateRenderer
     // Enough for nearly every postback URL; rendering starts here on the stack and moves to a pooled array beyond it.
     private const int StackBufferLength = 1024;
 
-    // Room for any formatted number or date: formats are at most 64 characters and checked at parse time.
-    private const int ScratchLength = 256;
+    // Room for any formatted number or date: each format is checked at parse time against the extreme values.
+    private const int ScratchLength = FormatSpec.MaxOutputLength;
 
     /// <summary>Renders into a stack buffer, or a pooled one for long output, and makes the one string.</summary>
     public static bool TryRenderToString<TSource>(PostbackTemplate template, ref TSource source, [NotNullWhen(true)] out string? result, out RenderFailure failure)
@@ -255,9 +255,18 @@ internal static class TemplateRenderer
                     return fits ? WriteStatus.Done : WriteStatus.TooSmall;
                 }
 
-                _ = value.Kind == PostbackValueKind.Decimal
-                    ? value.DecimalValue.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture)
-                    : value.Int64Value.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture);
+                if (value.Kind == PostbackValueKind.Decimal
+                    ? !value.DecimalValue.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture)
+                    : !value.Int64Value.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture))
+                {
+                    // Longer than the scratch space. The parse-time check of the format with the extreme values makes
+                    // this unreachable, but a value is never dropped: it is written from a string instead.
+                    var wide = value.Kind == PostbackValueKind.Decimal
+                        ? value.DecimalValue.ToString(token.Format, CultureInfo.InvariantCulture)
+                        : value.Int64Value.ToString(token.Format, CultureInfo.InvariantCulture);
+                    return WriteNumber(wide, context, raw, destination, ref written, out code);
+                }
+
                 return WriteNumber(scratch[..length], context, raw, destination, ref written, out code);
 
             case PostbackValueKind.DateTime:
@@ -269,14 +278,19 @@ internal static class TemplateRenderer
                 var utc = new DateTime(value.UtcTicks, DateTimeKind.Utc);
                 switch (token.FormatKind)
                 {
-                    case MacroFormat.Unix:
-                        new DateTimeOffset(utc).ToUnixTimeSeconds().TryFormat(scratch, out length, default, CultureInfo.InvariantCulture);
-                        return WriteNumber(scratch[..length], context, raw, destination, ref written, out code);
-                    case MacroFormat.UnixMilliseconds:
-                        new DateTimeOffset(utc).ToUnixTimeMilliseconds().TryFormat(scratch, out length, default, CultureInfo.InvariantCulture);
-                        return WriteNumber(scratch[..length], context, raw, destination, ref written, out code);
+                    case MacroFormat.Unix or MacroFormat.UnixMilliseconds:
+                        // At most 20 characters, in a scratch space of 256.
+                        var unix = token.FormatKind == MacroFormat.Unix ? new DateTimeOffset(utc).ToUnixTimeSeconds() : new DateTimeOffset(utc).ToUnixTimeMilliseconds();
+                        return unix.TryFormat(scratch, out length, default, CultureInfo.InvariantCulture)
+                            ? WriteNumber(scratch[..length], context, raw, destination, ref written, out code)
+                            : WriteNumber(unix.ToString(CultureInfo.InvariantCulture), context, raw, destination, ref written, out code);
                     case MacroFormat.Custom:
-                        utc.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture);
+                        if (!utc.TryFormat(scratch, out length, token.Format, CultureInfo.InvariantCulture))
+                        {
+                            // Unreachable after the parse-time check; never dropped all the same.
+                            return WriteText(utc.ToString(token.Format, CultureInfo.InvariantCulture), context, raw, destination, ref written, out code);
+                        }
+
                         break;
                     default:
                         // yyyy-MM-ddTHH:mm:ssZ, written digit by digit: in URL and form contexts the colons come out

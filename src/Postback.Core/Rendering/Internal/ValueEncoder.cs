@@ -83,7 +83,10 @@ internal static class ValueEncoder
 
             for (var i = 0; i < length; i++)
             {
-                TryWriteEscapedByte(utf8[i], destination, ref written);
+                if (!TryWriteEscapedByte(utf8[i], destination, ref written))
+                {
+                    return false;
+                }
             }
 
             value = value[consumed..];

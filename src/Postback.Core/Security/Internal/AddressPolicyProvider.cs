@@ -1,10 +1,9 @@
 using System.Threading;
-using Microsoft.Extensions.Options;
 
 namespace Postback.Internal;
 
 /// <summary>The current <see cref="PostbackAddressPolicy"/>, built once per options instance.</summary>
-internal sealed class AddressPolicyProvider(IOptionsMonitor<PostbackOptions> options)
+internal sealed class AddressPolicyProvider(LastValidPostbackOptions options)
 {
     private Entry? _current;
 
@@ -12,7 +11,7 @@ internal sealed class AddressPolicyProvider(IOptionsMonitor<PostbackOptions> opt
     {
         get
         {
-            var security = options.CurrentValue.Security;
+            var security = options.Current.Security;
             var current = Volatile.Read(ref _current);
             if (current is not null && ReferenceEquals(current.Options, security))
             {

@@ -60,4 +60,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 23, EventName = "QueuedDeliveryFailed", Level = LogLevel.Error,
         Message = "Queued postback to endpoint '{EndpointName}' failed unexpectedly.")]
     public static partial void QueuedDeliveryFailed(ILogger logger, string endpointName, Exception exception);
+
+    [LoggerMessage(EventId = 24, EventName = "QueueDispatchFailed", Level = LogLevel.Error,
+        Message = "The postback queue could not dispatch a transaction: {Reason} The loop goes on.")]
+    public static partial void QueueDispatchFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 40, EventName = "PostbackOptionsRejected", Level = LogLevel.Error,
+        Message = "Postback options were rejected; delivery goes on with the last valid options. {Problem}")]
+    public static partial void OptionsRejected(ILogger logger, string problem);
 }

@@ -5,7 +5,8 @@ namespace Postback.Internal;
 /// <summary>Decides at parse time whether each macro of a JSON template stands inside a string or outside quotes.</summary>
 internal static class JsonStructure
 {
-    public static void Analyze(ReadOnlySpan<char> skeleton, Span<MacroContext> contexts)
+    /// <summary>Gives each macro its context; returns the skeleton index of a backslash that stands right before a macro inside a string, or -1.</summary>
+    public static int Analyze(ReadOnlySpan<char> skeleton, Span<MacroContext> contexts)
     {
         var macro = 0;
         var inString = false;
@@ -16,9 +17,15 @@ internal static class JsonStructure
             {
                 contexts[macro++] = inString ? MacroContext.JsonString : MacroContext.JsonValue;
             }
-            else if (inString && c == '\\' && i + 1 < skeleton.Length && skeleton[i + 1] != UrlStructure.Placeholder)
+            else if (inString && c == '\\')
             {
-                // An escape: the next character cannot end the string. (A macro right after a backslash is still a macro.)
+                if (i + 1 < skeleton.Length && skeleton[i + 1] == UrlStructure.Placeholder)
+                {
+                    // "x\#fobs#": the backslash would escape the value's first character ("\n", "\u", or invalid JSON).
+                    return i;
+                }
+
+                // An escape: the next character cannot end the string.
                 i++;
             }
             else if (c == '"')
@@ -26,5 +33,7 @@ internal static class JsonStructure
                 inString = !inString;
             }
         }
+
+        return -1;
     }
 }

@@ -45,14 +45,15 @@ internal static class MacroReader
             return kind == PostbackTemplateKind.JsonBody ? MacroShape.NotAMacro : MacroShape.EmptyName;
         }
 
-        var nameLength = MacroName.Scan(rest);
-        if (nameLength == 0)
+        // With '%' delimiters, a '%' followed by two hex digits is a percent-encoded octet ("%C3%A9s%20"), never the
+        // start of a macro, whatever the catalog: otherwise "%A9s%" would read as a macro named "A9s".
+        if (IsPercentEncodedOctet(text, start, syntax))
         {
             return MacroShape.NotAMacro;
         }
 
-        // With '%' delimiters, "%AB%" is more likely a percent-encoded octet than a macro named AB.
-        if (syntax.Open == "%" && nameLength == 2 && char.IsAsciiHexDigit(rest[0]) && char.IsAsciiHexDigit(rest[1]))
+        var nameLength = MacroName.Scan(rest);
+        if (nameLength == 0)
         {
             return MacroShape.NotAMacro;
         }
@@ -95,6 +96,10 @@ internal static class MacroReader
         parts.End = i + syntax.Close.Length;
         return MacroShape.Macro;
     }
+
+    /// <summary>Returns whether the opening delimiter at <paramref name="start"/> is the '%' of a percent-encoded octet (<c>%XX</c>).</summary>
+    public static bool IsPercentEncodedOctet(string text, int start, MacroSyntax syntax) =>
+        syntax.Open == "%" && start + 2 < text.Length && char.IsAsciiHexDigit(text[start + 1]) && char.IsAsciiHexDigit(text[start + 2]);
 
     /// <summary>Returns the length of a format or default up to the closing delimiter (or '|'), or -1 when it is not one.</summary>
     private static int ScanPart(string text, int start, string close, int maxLength, bool stopAtBar)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Threading;
 
 namespace Postback.Internal;
 
@@ -9,6 +10,8 @@ namespace Postback.Internal;
 /// </summary>
 internal sealed class TemplateCache(int capacity)
 {
+    private int _capacity = capacity;
+
     // Longer texts are parsed each time rather than pinned in memory: they are rare, and a provider could otherwise
     // fill the cache with very large strings.
     private const int MaxCachedLength = 4096;
@@ -16,6 +19,19 @@ internal sealed class TemplateCache(int capacity)
     private readonly ConcurrentDictionary<(string Text, PostbackTemplateOptions Options), PostbackTemplate> _templates = new();
 
     public int Count => _templates.Count;
+
+    /// <summary>Gets or sets how many templates are kept; 0 turns the cache off. Lowering it below the count clears the cache.</summary>
+    public int Capacity
+    {
+        get => Volatile.Read(ref _capacity);
+        set
+        {
+            if (Interlocked.Exchange(ref _capacity, value) != value && _templates.Count > value)
+            {
+                _templates.Clear();
+            }
+        }
+    }
 
     public bool TryGet(
         string text,
@@ -35,6 +51,7 @@ internal sealed class TemplateCache(int capacity)
             return false;
         }
 
+        var capacity = Capacity;
         if (capacity > 0 && text.Length <= MaxCachedLength)
         {
             if (_templates.Count >= capacity)

@@ -143,6 +143,16 @@ internal static class TemplateLinter
                 if (options.Catalog.TryGetMacro(literal.Slice(nameStart, nameLength), out var macro))
                 {
                     var at = offset + start;
+                    if (openText == "%" && nameLength >= 2 && char.IsAsciiHexDigit(literal[nameStart]) && char.IsAsciiHexDigit(literal[nameStart + 1]))
+                    {
+                        // "%ca%": a '%' and two hex digits is a percent-encoded octet, never a macro (see MacroReader).
+                        Add(
+                            PostbackTemplateWarningCode.UnclosedMacro,
+                            at,
+                            $"'%{literal.Slice(nameStart, 2)}' at position {at.ToString(CultureInfo.InvariantCulture)} is a percent-encoded octet, so macro '{macro.Name}' cannot be written with the percent syntax. Use another syntax, such as '#{macro.Name}#'.");
+                        continue;
+                    }
+
                     Add(
                         PostbackTemplateWarningCode.UnclosedMacro,
                         at,

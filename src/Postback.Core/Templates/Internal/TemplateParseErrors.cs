@@ -26,10 +26,20 @@ internal static class TemplateParseErrors
             $"Empty macro '{empty}' at position {start}: a macro needs a name between '{syntax.Open}' and '{syntax.Close}'.");
     }
 
-    public static PostbackTemplateError InvalidFormat(string text, int start, in MacroReader.Parts macro, ReadOnlySpan<char> spec, MacroValueType type, MacroSyntax syntax)
+    public static PostbackTemplateError InvalidFormat(string text, int start, in MacroReader.Parts macro, ReadOnlySpan<char> spec, MacroValueType type, MacroSyntax syntax, bool tooLong)
     {
         var macroText = text.Substring(start, macro.End - start);
         var name = text.AsSpan(macro.NameStart, macro.NameLength);
+        if (tooLong)
+        {
+            var extreme = type == MacroValueType.Decimal ? "79228162514264337593543950335 or -9223372036854775808" : "0001-01-01 or 9999-12-31";
+            return new(
+                PostbackTemplateErrorCode.InvalidFormat,
+                start,
+                macroText,
+                $"Macro '{macroText}' at position {start} has the format '{spec}', whose output is too long for some values (such as {extreme}): a formatted value may be at most {FormatSpec.MaxOutputLength} characters. Use a shorter format, or a smaller precision.");
+        }
+
         var accepted = type switch
         {
             MacroValueType.Decimal => "a .NET numeric format string such as '0.00', or 'raw'",
@@ -92,6 +102,16 @@ internal static class TemplateParseErrors
                 yield return m.Name;
             }
         }
+    }
+
+    public static PostbackTemplateError EscapeBeforeMacro(string text, int backslash, in TemplateToken macro)
+    {
+        var macroText = text.Substring(macro.Start, macro.Length);
+        return new(
+            PostbackTemplateErrorCode.EscapeBeforeMacro,
+            backslash,
+            "\\" + macroText,
+            $"A backslash at position {backslash} stands right before macro '{macroText}' inside a JSON string, so it would escape the value's first character. Remove it, or write '\\\\' for a literal backslash.");
     }
 
     public static PostbackTemplateError Structure(string text, in TemplateToken token, PostbackTemplateErrorCode code)

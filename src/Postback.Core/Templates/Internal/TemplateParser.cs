@@ -194,7 +194,13 @@ internal static class TemplateParser
                 var skeletonSpan = skeleton.AsSpan(0, length);
                 if (options.Kind == PostbackTemplateKind.JsonBody)
                 {
-                    JsonStructure.Analyze(skeletonSpan, contexts);
+                    var escape = JsonStructure.Analyze(skeletonSpan, contexts);
+                    if (escape >= 0)
+                    {
+                        var at = SkeletonToText(tokens, escape);
+                        error = TemplateParseErrors.EscapeBeforeMacro(text, at, tokens[TokenAt(tokens, escape + 1, out _)]);
+                        return false;
+                    }
                 }
                 else
                 {
