@@ -65,7 +65,7 @@ internal static partial class Log
         Message = "The postback queue could not dispatch a transaction: {Reason} The loop goes on.")]
     public static partial void QueueDispatchFailed(ILogger logger, string reason, Exception exception);
 
-    [LoggerMessage(EventId = 40, EventName = "PostbackOptionsRejected", Level = LogLevel.Error,
+    [LoggerMessage(EventId = 10, EventName = "PostbackOptionsRejected", Level = LogLevel.Error,
         Message = "Postback options were rejected; delivery goes on with the last valid options. {Problem}")]
     public static partial void OptionsRejected(ILogger logger, string problem);
 }
