@@ -60,4 +60,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 23, EventName = "QueuedDeliveryFailed", Level = LogLevel.Error,
         Message = "Queued postback to endpoint '{EndpointName}' failed unexpectedly.")]
     public static partial void QueuedDeliveryFailed(ILogger logger, string endpointName, Exception exception);
+
+    [LoggerMessage(EventId = 30, EventName = "CircuitOpened", Level = LogLevel.Warning,
+        Message = "The circuit for partner {Authority} opened for {BreakSeconds} s after repeated failures; its postbacks fail at once until then.")]
+    public static partial void CircuitOpened(ILogger logger, string authority, double breakSeconds);
 }
