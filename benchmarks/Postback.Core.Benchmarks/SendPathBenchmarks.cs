@@ -26,7 +26,8 @@ public class SendPathBenchmarks : IDisposable
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddPostbacks()
+        // An in-memory handler is not a SocketsHttpHandler the connect-time guard can protect: the guard is deliberately off.
+        services.AddPostbacks(static o => o.Security.Enabled = false)
             .HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(static () => new NoRemoteCallHandler());
         _services = services.BuildServiceProvider();
         _sender = _services.GetRequiredService<IPostbackSender>();

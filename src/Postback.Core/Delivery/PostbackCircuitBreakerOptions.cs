@@ -27,4 +27,13 @@ public sealed class PostbackCircuitBreakerOptions
 
     /// <summary>Gets or sets how long the circuit stays open. The default is 30 seconds.</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Gets or sets how many partner authorities (scheme, host and port) keep their own pipeline and breaker at once. The
+    /// default is 1000. Beyond it, the least recently used partner whose circuit is closed is forgotten; a partner whose
+    /// circuit is open is never let through before its break ends, so memory stays bounded however many hosts a host
+    /// macro produces.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxHosts { get; set; } = 1000;
 }

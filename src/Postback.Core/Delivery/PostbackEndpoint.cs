@@ -20,7 +20,7 @@ public sealed class PostbackEndpoint
     /// <param name="url">The URL template; it must be a <see cref="PostbackTemplateKind.Url"/> template.</param>
     /// <param name="method">GET or POST.</param>
     /// <param name="body">The body template, for POST only: a <see cref="PostbackTemplateKind.FormBody"/> or <see cref="PostbackTemplateKind.JsonBody"/> template.</param>
-    /// <param name="headers">Extra request headers. Names must be HTTP tokens, values must not hold CR, LF or NUL, and reserved headers cannot be set.</param>
+    /// <param name="headers">Extra request headers. Names must be HTTP tokens, values are visible ASCII, space and tab only, and reserved headers cannot be set.</param>
     /// <param name="trafficSources">The traffic sources the endpoint applies to; empty or <see langword="null"/> means all (a "global" postback).</param>
     /// <param name="enabled">Whether postbacks are sent at all.</param>
     /// <param name="successBodyContains">When set, a 2xx response is a delivery only if its body contains this text (ordinal).</param>

@@ -28,4 +28,7 @@ public sealed class PostbackRequest
 
     /// <summary>Gets the text a 2xx body must contain to count as delivered, or <see langword="null"/> to accept any 2xx.</summary>
     public string? SuccessBodyContains { get; init; }
+
+    /// <summary>The URL template the request was rendered from, when it was: it says where values stand, for redaction.</summary>
+    internal PostbackTemplate? UrlTemplate { get; init; }
 }

@@ -16,16 +16,23 @@ public sealed record PostbackResult
 
     private string? _redactedUrl;
 
-    /// <summary>Gets the URL with its query values masked (<see cref="PostbackUrlRedactor"/>), safe to log; <see langword="null"/> when no URL was built.</summary>
+    /// <summary>
+    /// Gets the URL with every value masked (<see cref="PostbackUrlRedactor"/>), safe to log: query values, user info and
+    /// fragment always, and, for an endpoint's postback, every path segment and query key where a macro stands;
+    /// <see langword="null"/> when no URL was built.
+    /// </summary>
     /// <remarks>Computed on first use: most results are never logged with their URL, and redaction costs about a microsecond.</remarks>
     public string? RedactedUrl
     {
-        get => _redactedUrl ??= RequestUri is null ? null : PostbackUrlRedactor.Redact(RequestUri);
+        get => _redactedUrl ??= RequestUri is null ? null : PostbackUrlRedactor.Redact(RequestUri, UrlTemplate);
         init => _redactedUrl = value;
     }
 
     /// <summary>The URL that was sent, kept for <see cref="RedactedUrl"/> and never exposed as it is.</summary>
     internal Uri? RequestUri { get; init; }
+
+    /// <summary>The URL's template, when the postback was rendered from one: it says where values stand, for <see cref="RedactedUrl"/>.</summary>
+    internal PostbackTemplate? UrlTemplate { get; init; }
 
     /// <summary>Gets the last HTTP status code received, if any.</summary>
     public int? StatusCode { get; init; }

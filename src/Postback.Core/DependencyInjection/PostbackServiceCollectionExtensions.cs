@@ -5,10 +5,12 @@ using System.Net.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 using Postback.Internal;
 
 namespace Postback;
@@ -43,6 +45,14 @@ public static class PostbackServiceCollectionExtensions
         services.TryAddSingleton<IPostbackSender, DefaultPostbackSender>();
         services.TryAddSingleton<EndpointResolver>();
         services.TryAddSingleton<IPostbackDispatcher, DefaultPostbackDispatcher>();
+        services.TryAddSingleton<PartnerPipelines>();
+        services.AddOptions<TelemetryOptions>().Configure<ILoggerFactory>(static (telemetry, loggers) => telemetry.LoggerFactory = loggers);
+
+        // Runs after all other configuration of the client, whenever its handler chain is built, and once at start-up:
+        // the guard cannot be removed by configuring a primary handler, nor resilience handlers added by app-wide defaults.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, PostbackHandlerFilter>());
+        services.AddOptions<PrimaryHandlerCheck>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrimaryHandlerCheck>, PrimaryHandlerCheck.Validator>());
 
         PostbackHttpPipeline.Configure(httpClient);
         return builder;

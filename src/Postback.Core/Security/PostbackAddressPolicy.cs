@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Postback.Internal;
@@ -48,6 +49,9 @@ public sealed class PostbackAddressPolicy
         (IPNetwork.Parse("3fff::/20"), "documentation (3fff::/20)"),
     ];
 
+    // What IdnMapping lets through (it does not apply the STD3 rules) that can never be part of a host name.
+    private static readonly System.Buffers.SearchValues<char> NotInHostNames = System.Buffers.SearchValues.Create(" /\\?#@:[]*%");
+
     private readonly IPNetwork[] _allowedNetworks;
     private readonly IPNetwork[] _deniedNetworks;
     private readonly HashSet<string> _allowedHosts;
@@ -72,8 +76,8 @@ public sealed class PostbackAddressPolicy
         AllowHttp = options.AllowHttp;
         _allowedNetworks = ParseNetworks(options.AllowedNetworks, $"{section}:Security:AllowedNetworks");
         _deniedNetworks = ParseNetworks(options.DeniedNetworks, $"{section}:Security:DeniedNetworks");
-        _allowedHosts = new HashSet<string>(options.AllowedHosts, StringComparer.OrdinalIgnoreCase);
-        _deniedHosts = [.. options.DeniedHosts];
+        _allowedHosts = new HashSet<string>(NormalizeHosts(options.AllowedHosts, $"{section}:Security:AllowedHosts", wildcards: false), StringComparer.OrdinalIgnoreCase);
+        _deniedHosts = NormalizeHosts(options.DeniedHosts, $"{section}:Security:DeniedHosts", wildcards: true);
         _allowedPorts = [.. options.AllowedPorts];
     }
 
@@ -246,6 +250,46 @@ public sealed class PostbackAddressPolicy
         pattern.StartsWith("*.", StringComparison.Ordinal)
             ? host.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase) || host.Equals(pattern[2..], StringComparison.OrdinalIgnoreCase)
             : host.Equals(pattern.TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Host names as the guard compares them: ASCII (punycode, as <see cref="Uri.IdnHost"/> gives them)
+    /// without a trailing dot, so <c>bücher.example</c> matches <c>xn--bcher-kva.example</c>.
+    /// </summary>
+    private static string[] NormalizeHosts(IList<string> hosts, string option, bool wildcards)
+    {
+        var mapping = new IdnMapping();
+        var result = new string[hosts.Count];
+        for (var i = 0; i < hosts.Count; i++)
+        {
+            var text = hosts[i]?.Trim() ?? string.Empty;
+            var prefix = wildcards && text.StartsWith("*.", StringComparison.Ordinal) ? "*." : string.Empty;
+            var name = text[prefix.Length..].TrimEnd('.');
+            if (IPAddress.TryParse(name.Trim('[', ']'), out var literal))
+            {
+                result[i] = prefix + literal.ToString();
+                continue;
+            }
+
+            string? ascii;
+            try
+            {
+                ascii = mapping.GetAscii(name);
+            }
+            catch (ArgumentException)
+            {
+                ascii = null;
+            }
+
+            if (ascii is null || ascii.AsSpan().ContainsAny(NotInHostNames))
+            {
+                throw new ArgumentException($"{option}: '{text}' is not a valid host name{(wildcards ? " (or *.suffix)" : string.Empty)}.", nameof(hosts));
+            }
+
+            result[i] = prefix + ascii;
+        }
+
+        return result;
+    }
 
     private static IPNetwork[] ParseNetworks(IList<string> networks, string option)
     {

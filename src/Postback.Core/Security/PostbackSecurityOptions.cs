@@ -29,10 +29,15 @@ public sealed class PostbackSecurityOptions
 
     /// <summary>
     /// Gets host names (exact, ignoring case) whose addresses are not checked: partners on-premise. A name's addresses
-    /// can change, so prefer <see cref="AllowedNetworks"/> where you can.
+    /// can change, so prefer <see cref="AllowedNetworks"/> where you can. Names may be written in Unicode (<c>bücher.example</c>):
+    /// they are compared in their ASCII (punycode) form; an entry that is not a valid host name stops the host at start-up.
     /// </summary>
     public IList<string> AllowedHosts { get; } = new List<string>();
 
-    /// <summary>Gets host names (exact, ignoring case, or <c>*.suffix</c>) that are always denied.</summary>
+    /// <summary>
+    /// Gets host names (exact, ignoring case, or <c>*.suffix</c>) that are always denied. Names may be written in Unicode
+    /// (<c>*.bücher.example</c>): they are compared in their ASCII (punycode) form; an entry that is not a valid host name
+    /// stops the host at start-up.
+    /// </summary>
     public IList<string> DeniedHosts { get; } = new List<string>();
 }

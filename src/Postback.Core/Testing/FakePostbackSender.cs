@@ -98,7 +98,9 @@ public sealed class FakePostbackSender : IPostbackSender
             EndpointName = sent.EndpointName,
             Outcome = outcome,
             Host = Uri.TryCreate(sent.Url, UriKind.Absolute, out var uri) ? uri.IdnHost : null,
-            RedactedUrl = PostbackUrlRedactor.Redact(sent.Url),
+            RedactedUrl = sent.UrlTemplate is { } template && Uri.TryCreate(sent.Url, UriKind.Absolute, out var parsed)
+                ? PostbackUrlRedactor.Redact(parsed, template)
+                : PostbackUrlRedactor.Redact(sent.Url),
             StatusCode = outcome switch
             {
                 PostbackOutcome.Delivered => 200,
@@ -135,7 +137,10 @@ public sealed class FakePostbackSender : IPostbackSender
             request.ContentType,
             request.Headers ?? new Dictionary<string, string>(),
             PostbackRequestBuilder.KeyOf(request),
-            transaction);
+            transaction)
+        {
+            UrlTemplate = request.UrlTemplate,
+        };
         _sent.Enqueue(sent);
         return _respond(sent, cancellationToken);
     }

@@ -19,4 +19,8 @@ public sealed record SentPostback(
     string? ContentType,
     IReadOnlyDictionary<string, string> Headers,
     string IdempotencyKey,
-    PostbackTransaction? Transaction);
+    PostbackTransaction? Transaction)
+{
+    /// <summary>The URL template the postback was rendered from, when it was: it says where values stand, for redaction.</summary>
+    internal PostbackTemplate? UrlTemplate { get; init; }
+}

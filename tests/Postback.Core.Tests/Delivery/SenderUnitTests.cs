@@ -11,8 +11,15 @@ public sealed class SenderUnitTests
     // Loopback, in case a mock were ever bypassed: nothing listens on port 9 (discard) in a test run.
     private const string Base = "http://127.0.0.1:9";
 
+    // A mock is not a SocketsHttpHandler the guard can protect: the library refuses it unless the guard is deliberately off.
     private static ServiceProvider Build(MockHttpMessageHandler mock, Action<PostbackOptions>? configure = null) =>
-        PostbackTestHost.BuildServices(configure, postbacks: p => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => mock));
+        PostbackTestHost.BuildServices(
+            o =>
+            {
+                o.Security.Enabled = false;
+                configure?.Invoke(o);
+            },
+            postbacks: p => p.HttpClientBuilder.ConfigurePrimaryHttpMessageHandler(() => mock));
 
     [Fact]
     public async Task Headers_from_endpoint_configuration_are_sent_with_the_idempotency_key()

@@ -161,13 +161,47 @@ public sealed class AddressPolicyTests
     }
 
     [Theory]
-    [InlineData("https://t.example/pb?sid=abc&o=1#frag", "https://t.example/pb?sid=***&o=***")]
-    [InlineData("https://user:pw@t.example:8443/a/b?x", "https://t.example:8443/a/b?x=***")]
+    [InlineData("https://t.example/pb?sid=abc&o=1#frag", "https://t.example/pb?sid=***&o=***#***")]
+    [InlineData("https://user:pw@t.example:8443/a/b?x", "https://***@t.example:8443/a/b?***")]
+    [InlineData("https://t.example/pb?abc&sid=1", "https://t.example/pb?***&sid=***")]
     [InlineData("https://t.example/pb", "https://t.example/pb")]
     [InlineData("http://[2001:db8::1]/p?a=1&&b=2", "http://[2001:db8::1]/p?a=***&b=***")]
     [InlineData("not a url", "(not an absolute URL)")]
-    public void Redaction_keeps_scheme_host_path_and_query_keys_only(string url, string expected)
+    public void Redaction_of_a_raw_URL_keeps_scheme_host_path_and_query_keys_only(string url, string expected)
     {
         PostbackUrlRedactor.Redact(url).Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("bücher.example", "https://bücher.example/pb")]
+    [InlineData("bücher.example", "https://xn--bcher-kva.example/pb")]
+    [InlineData("BÜCHER.example.", "https://bücher.example/pb")]
+    [InlineData("*.bücher.example", "https://shop.bücher.example/pb")]
+    [InlineData("*.bücher.example", "https://shop.xn--bcher-kva.example/pb")]
+    public void Denied_hosts_written_in_Unicode_match_their_punycode_form(string entry, string url)
+    {
+        var policy = new PostbackAddressPolicy(new PostbackSecurityOptions { DeniedHosts = { entry } });
+
+        policy.EvaluateUrl(url).IsAllowed.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Allowed_hosts_written_in_Unicode_match_their_punycode_form()
+    {
+        var policy = new PostbackAddressPolicy(new PostbackSecurityOptions { AllowedHosts = { "bücher.example" } });
+
+        policy.IsAllowedHost(new Uri("https://bücher.example/").IdnHost).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("DeniedHosts")]
+    [InlineData("AllowedHosts")]
+    public void An_invalid_host_entry_is_an_error_that_names_the_option(string option)
+    {
+        var options = new PostbackSecurityOptions();
+        (option == "DeniedHosts" ? options.DeniedHosts : options.AllowedHosts).Add("bad..example");
+
+        FluentActions.Invoking(() => new PostbackAddressPolicy(options)).Should().Throw<ArgumentException>()
+            .WithMessage($"*Postbacks:Security:{option}*bad..example*");
     }
 }

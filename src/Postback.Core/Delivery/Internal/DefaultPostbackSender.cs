@@ -83,7 +83,7 @@ internal sealed class DefaultPostbackSender(
         var verdict = policies.Current.EvaluateUri(uri);
         if (!verdict.IsAllowed)
         {
-            return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri });
+            return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri, UrlTemplate = request.UrlTemplate });
         }
 
         var key = PostbackRequestBuilder.KeyOf(request);
@@ -100,15 +100,21 @@ internal sealed class DefaultPostbackSender(
             message.Content = new StringContent(request.Body, Encoding.UTF8, request.ContentType!);
         }
 
-        message.Headers.TryAddWithoutValidation(settings.IdempotencyHeaderName, key);
+        // Both checked up front (the options at start-up, the request or the endpoint), so a header that does not fit
+        // is a local fault: it ends the postback as invalid, and never reaches the partner or its circuit.
+        if (!message.Headers.TryAddWithoutValidation(settings.IdempotencyHeaderName, key))
+        {
+            return Finish(activity, PostbackRequestBuilder.Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, $"The idempotency header '{settings.IdempotencyHeaderName}' cannot be sent as a request header."));
+        }
+
         if (request.Headers is not null)
         {
             foreach (var (name, value) in request.Headers)
             {
-                // Checked up front (CheckRequest, or the endpoint): a content header comes only with a body.
-                if (!message.Headers.TryAddWithoutValidation(name, value))
+                // A content header comes only with a body.
+                if (!message.Headers.TryAddWithoutValidation(name, value) && message.Content?.Headers.TryAddWithoutValidation(name, value) != true)
                 {
-                    message.Content!.Headers.TryAddWithoutValidation(name, value);
+                    return Finish(activity, PostbackRequestBuilder.Invalid(request.EndpointName, PostbackErrorTypes.InvalidRequest, $"The header '{name}' cannot be sent with this request."));
                 }
             }
         }
@@ -120,7 +126,9 @@ internal sealed class DefaultPostbackSender(
         {
             var client = httpClientFactory.CreateClient(PostbackHttpPipeline.HttpClientName);
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            // Bytes, decoded tolerantly: a charset .NET does not know must not turn a delivered postback into a failure.
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var body = ResponseBodyDecoder.Decode(bytes, response.Content.Headers.ContentType?.CharSet, state.BodyTruncated);
             result = FromResponse(request, state, key, (int)response.StatusCode, body);
             if (singleAttempt && result.Outcome == PostbackOutcome.Failed && result.RetryAfter is null)
             {
@@ -157,7 +165,7 @@ internal sealed class DefaultPostbackSender(
             result = Failed(request, state, key, PostbackErrorTypes.Unexpected, ExceptionText.Describe(ex));
         }
 
-        return Finish(activity, result with { RequestUri = uri });
+        return Finish(activity, result with { RequestUri = uri, UrlTemplate = request.UrlTemplate });
     }
 
     private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)

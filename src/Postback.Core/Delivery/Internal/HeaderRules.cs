@@ -10,6 +10,11 @@ internal static class HeaderRules
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
+    // RFC 9110 field values as sent without encoding: visible ASCII, space and horizontal tab. Anything else either
+    // fails when the request is written (non-ASCII) or is a control character a partner's parser may mishandle.
+    private static readonly SearchValues<char> ValueChars = SearchValues.Create(
+        "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     // Headers the transport or the library owns. Letting configuration set them would allow request smuggling
     // (Content-Length, Transfer-Encoding), virtual-host games (Host) or a forged idempotency key.
     private static readonly string[] Reserved =
@@ -22,12 +27,9 @@ internal static class HeaderRules
             return $"the header name '{Printable(name)}' is not a valid HTTP token.";
         }
 
-        foreach (var reserved in Reserved)
+        if (IsReserved(name))
         {
-            if (name.Equals(reserved, StringComparison.OrdinalIgnoreCase))
-            {
-                return $"the header '{name}' is reserved and cannot be set by configuration.";
-            }
+            return $"the header '{name}' is reserved and cannot be set by configuration.";
         }
 
         if (idempotencyHeader is not null && name.Equals(idempotencyHeader, StringComparison.OrdinalIgnoreCase))
@@ -35,9 +37,25 @@ internal static class HeaderRules
             return $"the header '{name}' carries the idempotency key and cannot be set by configuration.";
         }
 
-        if (value is null || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        if (value is null || value.AsSpan().ContainsAnyExcept(ValueChars))
         {
-            return $"the value of header '{name}' is missing or holds CR, LF or NUL.";
+            return $"the value of header '{name}' is missing or holds a character other than visible ASCII, space and tab (control characters, CR, LF and non-ASCII text cannot be sent as they are).";
+        }
+
+        return null;
+    }
+
+    /// <summary>Checks the name of the header that carries the idempotency key: a token that neither the transport nor a body owns.</summary>
+    public static string? CheckIdempotencyHeaderName(string? name)
+    {
+        if (!IsToken(name))
+        {
+            return "is not a valid HTTP header name (an RFC 9110 token).";
+        }
+
+        if (IsReserved(name!) || IsContentHeader(name!) || name!.Equals("Expect", StringComparison.OrdinalIgnoreCase))
+        {
+            return "is a header the transport or the body owns; choose another name, such as Idempotency-Key.";
         }
 
         return null;
@@ -49,6 +67,19 @@ internal static class HeaderRules
         || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Last-Modified", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Allow", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsReserved(string name)
+    {
+        foreach (var reserved in Reserved)
+        {
+            if (name.Equals(reserved, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static bool IsToken(string? name) => !string.IsNullOrEmpty(name) && !name.AsSpan().ContainsAnyExcept(TokenChars);
 

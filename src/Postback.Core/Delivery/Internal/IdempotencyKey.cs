@@ -91,7 +91,8 @@ internal static class IdempotencyKey
             switch (value.Kind)
             {
                 case PostbackValueKind.Text or PostbackValueKind.None:
-                    Append(name, value.Kind, value.Text);
+                    // null and "" render alike under every MissingValuePolicy (both are a missing value), so they give one key.
+                    Append(name, value.IsEmpty ? PostbackValueKind.None : value.Kind, value.IsEmpty ? default : value.Text);
                     return;
                 // At most 31 characters in a buffer of 64; a string only if that ever changed, never a silent empty value.
                 case PostbackValueKind.Decimal:

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.Net;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -13,8 +12,10 @@ using Polly.Retry;
 namespace Postback.Internal;
 
 /// <summary>
-/// The postback HTTP client, from the outside in: the total timeout, retries, the circuit breaker (one per partner
-/// authority), the attempt timeout, the response capture, and a primary handler that guards every connection.
+/// The postback HTTP client, from the outside in: the partner's pipeline (<see cref="PostbackResilienceHandler"/>: the
+/// total timeout, retries, the partner authority's circuit breaker, the attempt timeout), the response capture, and a
+/// primary handler that guards every connection. <see cref="PostbackHandlerFilter"/> runs after every other
+/// configuration of the client and keeps it so.
 /// </summary>
 internal static class PostbackHttpPipeline
 {
@@ -27,48 +28,26 @@ internal static class PostbackHttpPipeline
         httpClient
             .ConfigureHttpClient(static client => client.Timeout = Timeout.InfiniteTimeSpan) // the pipeline owns every timeout
             .RemoveAllLoggers() // the factory's loggers write the URL, path values included; ours log endpoint and host only
-            .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(
-                provider.GetRequiredService<LastValidPostbackOptions>().Current,
-                new ConnectGuard(provider.GetRequiredService<AddressPolicyProvider>().Current, provider.GetRequiredService<IPostbackDnsResolver>())));
+            .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(provider.GetRequiredService<LastValidPostbackOptions>().Current));
 
-        httpClient
-            .AddResilienceHandler("postback", static (pipeline, context) =>
-            {
-                // Rebuilt on every valid reload; an invalid one leaves the last valid options in force.
-                context.EnableReloads<PostbackOptions>();
-                var options = context.ServiceProvider.GetRequiredService<LastValidPostbackOptions>().Current;
-                var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
-                var telemetry = context.ServiceProvider.GetRequiredService<PostbackTelemetry>();
-                var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<DefaultPostbackSender>();
-                ConfigurePipeline(pipeline, options, time, telemetry, logger);
-                foreach (var extra in context.ServiceProvider.GetServices<ResilienceCustomization>())
-                {
-                    extra.Configure(pipeline);
-                }
-            })
-            .SelectPipelineByAuthority();
+        httpClient.AddHttpMessageHandler(static provider => new PostbackResilienceHandler(provider.GetRequiredService<PartnerPipelines>()));
 
         // Innermost: inside the attempt timeout, so reading the (bounded) body is part of the attempt.
         httpClient.AddHttpMessageHandler(static () => new ResponseCaptureHandler());
     }
 
-    public static SocketsHttpHandler CreatePrimaryHandler(PostbackOptions options, ConnectGuard guard) => new()
+    /// <summary>
+    /// The default primary handler. <see cref="PostbackHandlerFilter"/> adds the guard's connection callback and turns
+    /// off redirects, proxies, cookies and decompression, on this handler or on one the user configured instead.
+    /// </summary>
+    public static SocketsHttpHandler CreatePrimaryHandler(PostbackOptions options) => new()
     {
-        // Every connection is checked where it is made; see ConnectGuard.
-        ConnectCallback = guard.ConnectAsync,
-        // A redirect's target is never contacted: a 3xx becomes a failed result.
-        AllowAutoRedirect = false,
-        // The body is read raw and bounded; decompression would let a small body expand without limit.
-        AutomaticDecompression = DecompressionMethods.None,
         ConnectTimeout = options.ConnectTimeout,
-        UseCookies = false,
-        // A proxy would hide the partner's address from the connection callback.
-        UseProxy = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         MaxResponseHeadersLength = 64,
     };
 
-    public static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, PostbackOptions options, TimeProvider time, PostbackTelemetry telemetry, ILogger logger)
+    public static void ConfigurePipeline(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, PostbackOptions options, TimeProvider time, PostbackTelemetry telemetry, ILogger logger, PartnerPipeline partner)
     {
         pipeline.AddTimeout(new HttpTimeoutStrategyOptions { Name = "postback-total", Timeout = options.TotalTimeout });
 
@@ -99,6 +78,18 @@ internal static class PostbackHttpPipeline
                 // A blocked destination is a decision, not a partner failure: it must not open the partner's circuit.
                 ShouldHandle = static args => ValueTask.FromResult(
                     HttpClientResiliencePredicates.IsTransient(args.Outcome) && !PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)),
+                OnOpened = args =>
+                {
+                    // Remembered, so evicting this partner's pipeline (PartnerPipelines) never closes its circuit early.
+                    partner.Opened(args.BreakDuration);
+                    Log.CircuitOpened(logger, partner.Authority, args.BreakDuration.TotalSeconds);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    partner.Closed();
+                    return default;
+                },
             });
         }
 

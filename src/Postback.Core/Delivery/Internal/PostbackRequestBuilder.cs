@@ -37,6 +37,7 @@ internal static class PostbackRequestBuilder
             Headers = endpoint.Headers,
             IdempotencyKey = idempotencyKey ?? IdempotencyKey.For(endpoint, transaction),
             SuccessBodyContains = endpoint.SuccessBodyContains,
+            UrlTemplate = endpoint.Url,
         };
         refused = null;
         return true;

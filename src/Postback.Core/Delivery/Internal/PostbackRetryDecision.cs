@@ -55,6 +55,23 @@ internal static class PostbackRetryDecision
             return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
         }
 
-        return null;
+        // The typed header refuses delays beyond int.MaxValue seconds ("99999999999"): such a partner still asked to
+        // wait, far longer than allowed, and ignoring it would retry at once.
+        return header is null && response.Headers.NonValidated.TryGetValues("Retry-After", out var raw) ? ParseLongDelay(raw.ToString()) : null;
+    }
+
+    /// <summary>A delay in seconds too large for the typed header: all digits, capped at <see cref="TimeSpan.MaxValue"/>.</summary>
+    private static TimeSpan? ParseLongDelay(string text)
+    {
+        var digits = text.AsSpan().Trim();
+        if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9'))
+        {
+            return null;
+        }
+
+        return ulong.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds < (ulong)TimeSpan.MaxValue.TotalSeconds - 1
+            ? TimeSpan.FromSeconds((double)seconds)
+            : TimeSpan.MaxValue;
     }
 }

@@ -11,12 +11,14 @@ namespace Postback.Internal;
 /// <summary>
 /// The guard at the moment of connection, in <see cref="SocketsHttpHandler.ConnectCallback"/>: it resolves the host
 /// itself, refuses the connection if any address is forbidden, and then connects to exactly an address it validated,
-/// so a DNS answer that changes between check and connect (rebinding) has nothing to win.
+/// so a DNS answer that changes between check and connect (rebinding) has nothing to win. The policy is the current
+/// one on every connection, so a reload that removes an allowance applies to the next connection, not the next handler.
 /// </summary>
-internal sealed class ConnectGuard(PostbackAddressPolicy policy, IPostbackDnsResolver resolver)
+internal sealed class ConnectGuard(AddressPolicyProvider policies, IPostbackDnsResolver resolver)
 {
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
+        var policy = policies.Current;
         var host = context.DnsEndPoint.Host;
         var port = context.DnsEndPoint.Port;
         var requestUri = context.InitialRequestMessage.RequestUri;

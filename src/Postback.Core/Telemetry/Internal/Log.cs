@@ -68,4 +68,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, EventName = "PostbackOptionsRejected", Level = LogLevel.Error,
         Message = "Postback options were rejected; delivery goes on with the last valid options. {Problem}")]
     public static partial void OptionsRejected(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 30, EventName = "CircuitOpened", Level = LogLevel.Warning,
+        Message = "The circuit for partner {Authority} opened for {BreakSeconds} s after repeated failures; its postbacks fail at once until then.")]
+    public static partial void CircuitOpened(ILogger logger, string authority, double breakSeconds);
 }

@@ -54,9 +54,9 @@ internal sealed class PostbackOptionsCustomValidator(IEnumerable<BoundSection<Po
             }
         }
 
-        if (!HeaderRules.IsToken(options.IdempotencyHeaderName))
+        if (HeaderRules.CheckIdempotencyHeaderName(options.IdempotencyHeaderName) is { } headerProblem)
         {
-            failures.Add($"{nameof(PostbackOptions.IdempotencyHeaderName)} '{options.IdempotencyHeaderName}' is not a valid HTTP header name.");
+            failures.Add($"{_section}:{nameof(PostbackOptions.IdempotencyHeaderName)} '{options.IdempotencyHeaderName}' {headerProblem}");
         }
 
         foreach (var (key, endpoint) in options.Endpoints)
