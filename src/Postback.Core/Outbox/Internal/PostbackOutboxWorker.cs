@@ -189,13 +189,17 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         }
 
         var wanted = Math.Min(free, _options.BatchSize);
+
+        // Per host, only the room it has left here: a slow partner never holds more than its share of the slots, and its
+        // backlog never fills the batch (see OutboxHostLimiter.Limits).
+        var (excluded, maxPerHost) = _hosts.Limits();
         var leases = await _store.ClaimAsync(
             new PostbackOutboxClaim
             {
                 Owner = Owner,
                 MaxCount = wanted,
-                MaxPerHost = _options.MaxConcurrencyPerHost,
-                ExcludedHosts = _hosts.Full(),
+                MaxPerHost = maxPerHost,
+                ExcludedHosts = excluded,
                 LeaseDuration = _options.LeaseDuration,
             },
             stop).ConfigureAwait(false);
