@@ -27,13 +27,13 @@ builder.Services.AddPostbacks(o =>
         // Each scheduled attempt is one request; a breaker that refuses some would only blur the count.
         o.CircuitBreaker.Enabled = false;
         o.ConnectTimeout = TimeSpan.FromSeconds(2);
-        o.AttemptTimeout = TimeSpan.FromSeconds(3);
-        o.TotalTimeout = TimeSpan.FromSeconds(3);
+        o.AttemptTimeout = TimeSpan.FromSeconds(5);
+        o.TotalTimeout = TimeSpan.FromSeconds(5);
     })
     .AddOutbox(o =>
     {
-        // The lease must exceed the longest attempt (3 s) plus the completion margin (5 s); 10 s leaves 2 s to start.
-        o.LeaseDuration = TimeSpan.FromSeconds(10);
+        // The lease must exceed the longest attempt (5 s) plus the completion margin (5 s); 13 s leaves 3 s to start.
+        o.LeaseDuration = TimeSpan.FromSeconds(13);
         o.PollInterval = TimeSpan.FromMilliseconds(200);
         o.MaxConcurrency = 32;
         o.MaxConcurrencyPerHost = 16;
