@@ -13,6 +13,10 @@ namespace Postback;
 /// <see cref="IPostbackQueue.EnqueueAsync"/> completes once the deliveries are committed to the store. Every final
 /// result still reaches <see cref="IPostbackDeliveryObserver.OnCompletedAsync"/>; nothing is abandoned at shutdown, since
 /// what is not finished stays in the store.
+/// <see cref="IPostbackQueue.TryEnqueue"/> never reports success for something not yet durable: on the outbox it blocks
+/// the calling thread until the write has committed, and returns <see langword="false"/> (without throwing) when the
+/// enqueue buffer is full, the outbox is stopped, or the write failed. Prefer <see cref="IPostbackQueue.EnqueueAsync"/>,
+/// which waits for the same commit without blocking a thread.
 /// </remarks>
 public interface IPostbackOutbox : IPostbackQueue
 {

@@ -292,14 +292,64 @@ public sealed class OutboxEngineTests
     }
 
     [Fact]
-    public async Task The_outbox_is_the_queue_and_TryEnqueue_writes_soon_after()
+    public async Task The_outbox_is_the_queue_and_TryEnqueue_returns_once_the_delivery_is_stored()
     {
         await using var app = await OutboxApp.StartAsync();
         app.Host.Services.GetRequiredService<IPostbackQueue>().Should().BeSameAs(app.Outbox);
         app.Outbox.TryEnqueue(OutboxApp.Transaction("t1")).Should().BeTrue();
-        await OutboxApp.WaitUntilAsync(async () => (await app.DeliveriesAsync()).Count == 1);
+        (await app.DeliveriesAsync()).Should().ContainSingle("TryEnqueue returns true only once the write is durable")
+            .Which.OrderNumber.Should().Be("t1");
         await app.SettleAsync();
         (await app.SingleAsync()).State.Should().Be(PostbackDeliveryState.Delivered);
+    }
+
+    [Fact]
+    public async Task TryEnqueue_true_means_the_row_is_already_in_the_store_and_false_means_nothing_was_stored()
+    {
+        // Not started: no worker sends or changes anything, so the store shows exactly what TryEnqueue wrote.
+        await using var app = await OutboxApp.StartAsync(start: false);
+        await app.Store.InitializeAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            app.Outbox.TryEnqueue(OutboxApp.Transaction("d" + i)).Should().BeTrue();
+
+            // Read at once, with no wait: a true that came before the commit (the old behaviour) shows up here.
+            var stored = await app.Store.QueryAsync(new PostbackOutboxFilter { OrderNumber = "d" + i }, null, 10);
+            stored.Items.Should().ContainSingle($"TryEnqueue returned true for d{i}, so its row must already be committed")
+                .Which.State.Should().Be(PostbackDeliveryState.Pending);
+        }
+
+        // Concurrent callers share group commits; each true is still a stored row.
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => (Order: "c" + i, Ok: app.Outbox.TryEnqueue(OutboxApp.Transaction("c" + i))))));
+        results.Should().OnlyContain(r => r.Ok);
+        (await app.DeliveriesAsync()).Select(d => d.OrderNumber).Should().BeEquivalentTo(
+            Enumerable.Range(0, 50).Select(i => "d" + i).Concat(results.Select(r => r.Order)));
+
+        // Stopped: false, never an exception, and nothing stored.
+        await ((IAsyncDisposable)app.Outbox).DisposeAsync();
+        app.Outbox.TryEnqueue(OutboxApp.Transaction("late")).Should().BeFalse();
+        (await app.Store.QueryAsync(new PostbackOutboxFilter { OrderNumber = "late" }, null, 10)).Items.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task TryEnqueue_returns_false_without_throwing_when_the_write_fails()
+    {
+        await using var app = await OutboxApp.StartAsync(start: false);
+        await app.Store.InitializeAsync();
+
+        // Break the store under the writer: its table is gone, so the enqueue's INSERT fails.
+        var connection = app.Host.Services.GetRequiredService<IOptions<SqlitePostbackOutboxOptions>>().Value.ConnectionString;
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection(connection))
+        {
+            await db.OpenAsync();
+            await using var rename = db.CreateCommand();
+            rename.CommandText = "ALTER TABLE postback_deliveries RENAME TO postback_deliveries_away";
+            await rename.ExecuteNonQueryAsync();
+        }
+
+        app.Outbox.TryEnqueue(OutboxApp.Transaction("f1")).Should().BeFalse("the write failed, so the transaction is not enqueued");
+        app.Logs.GetSnapshot().Should().Contain(r => r.Id.Name == "OutboxEnqueueFailed");
+        app.Observer.Abandoned.Should().BeEmpty("the caller was told false; nothing was accepted to abandon");
     }
 
     [Fact]

@@ -44,22 +44,36 @@ internal sealed class OutboxHostLimiter(int perHost)
         }
     }
 
-    /// <summary>The hosts with as many claimed deliveries as they may have.</summary>
-    public List<string> Full()
+    /// <summary>
+    /// What the next claim may take without any host going over its limit here: the hosts that already have as many
+    /// claimed deliveries as they may (excluded), and the most the claim may take for any one host. The store applies one
+    /// per-host bound to every host, so it is the smallest room left among the hosts that have some claimed: a host with
+    /// 3 of 4 claimed gets at most 1 more, never 4 (which would hold 7 of this node's slots, 3 of them only waiting to
+    /// send while their leases run). Hosts with nothing claimed here are then bounded the same way for one round; the
+    /// next claim, after the next finished attempt, gives them the rest.
+    /// </summary>
+    /// <returns>The hosts to exclude, and the per-host bound for the claim.</returns>
+    public (List<string> Excluded, int MaxPerHost) Limits()
     {
-        var full = new List<string>();
+        var excluded = new List<string>();
+        var maxPerHost = perHost;
         lock (_entries)
         {
             foreach (var entry in _entries.Values)
             {
-                if (entry.Claimed >= perHost)
+                var room = perHost - entry.Claimed;
+                if (room <= 0)
                 {
-                    full.Add(entry.Host);
+                    excluded.Add(entry.Host);
+                }
+                else if (room < maxPerHost)
+                {
+                    maxPerHost = room;
                 }
             }
         }
 
-        return full;
+        return (excluded, maxPerHost);
     }
 
     internal sealed class Entry(string host, SemaphoreSlim sending)

@@ -58,8 +58,8 @@ internal static partial class OutboxLog
     public static partial void ObserverFailed(ILogger logger, string observer, Exception exception);
 
     [LoggerMessage(EventId = 52, EventName = "OutboxEnqueueFailed", Level = LogLevel.Error,
-        Message = "The postback outbox could not store {Count} delivery(ies) handed over by TryEnqueue; they are reported as abandoned.")]
-    public static partial void TryEnqueueFailed(ILogger logger, int count, Exception exception);
+        Message = "TryEnqueue on the postback outbox could not store the transaction; it returned false and the transaction is not enqueued.")]
+    public static partial void TryEnqueueFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 53, EventName = "OutboxLeaseTooShort", Level = LogLevel.Warning,
         Message = "Outbox delivery {DeliveryId}: too little of its lease was left for an attempt; it is left to the lease and attempted again after it.")]

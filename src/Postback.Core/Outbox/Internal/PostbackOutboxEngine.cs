@@ -27,11 +27,14 @@ namespace Postback.Internal;
 /// delivery that was stored anyway (and re-sends it as a duplicate).
 /// </para>
 /// <para>
-/// <b><see cref="TryEnqueue"/></b> never blocks: it hands the transaction to the channel when there is room and returns
-/// <see langword="true"/>, and <see langword="false"/> when the channel is full or the outbox is stopped. It returns
-/// before the write; the write follows within milliseconds. If that write fails, the failure is logged and every
-/// endpoint is reported to <see cref="IPostbackDeliveryObserver.OnAbandonedAsync"/>, never silently lost. Use
-/// <see cref="EnqueueAsync"/> when the caller must know the deliveries are durable.
+/// <b><see cref="TryEnqueue"/></b> never reports success for something that is not durable: it resolves the endpoints,
+/// hands the deliveries to the writer when there is room, and <em>blocks</em> until the group-commit write that carries
+/// them has committed. It returns <see langword="true"/> only then; <see langword="false"/> when the buffer is full, the
+/// outbox is stopped, or the write (or the endpoint lookup) failed, and the transaction is then not enqueued (the failure
+/// is logged). It never throws for those. Returning before the write, as an in-memory queue may, would lose the
+/// transaction if the process died in that window. Because it blocks a thread for the commit (usually milliseconds,
+/// longer when the store is slow), prefer <see cref="EnqueueAsync"/> on the outbox; TryEnqueue exists for code written
+/// against <see cref="IPostbackQueue"/>.
 /// </para>
 /// </remarks>
 internal sealed class PostbackOutboxEngine : IPostbackOutbox, IAsyncDisposable
@@ -105,7 +108,7 @@ internal sealed class PostbackOutboxEngine : IPostbackOutbox, IAsyncDisposable
             return;
         }
 
-        var write = new PendingWrite(null, entries);
+        var write = new PendingWrite(entries);
         EnsureWriter();
         try
         {
@@ -123,13 +126,39 @@ internal sealed class PostbackOutboxEngine : IPostbackOutbox, IAsyncDisposable
     public bool TryEnqueue(PostbackTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        if (_disposed)
+        if (Volatile.Read(ref _disposed))
         {
             return false;
         }
 
-        EnsureWriter();
-        return _writes.Writer.TryWrite(new PendingWrite(transaction.Clone(), null));
+        // Resolve on the caller's thread, so the writer never calls observers (one that enqueued from its callback would
+        // then wait for itself), and wait for the commit: true must mean durable (see the remarks).
+        try
+        {
+            var entries = Wait(PrepareAsync(transaction, CancellationToken.None));
+            if (entries.Count == 0)
+            {
+                return true;
+            }
+
+            var write = new PendingWrite(entries);
+            EnsureWriter();
+            if (!_writes.Writer.TryWrite(write))
+            {
+                // Full, or stopped: not enqueued.
+                return false;
+            }
+
+            write.Completion.Task.GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            OutboxLog.TryEnqueueFailed(_logger, ex);
+            return false;
+        }
+
+        static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
     }
 
     public async ValueTask<IReadOnlyList<PostbackOutboxEntry>> PrepareAsync(PostbackTransaction transaction, CancellationToken cancellationToken = default)
@@ -320,22 +349,8 @@ internal sealed class PostbackOutboxEngine : IPostbackOutbox, IAsyncDisposable
             entries.Clear();
             while (entries.Count < MaxEntriesPerWrite && reader.TryRead(out var write))
             {
-                if (write.Transaction is { } transaction)
-                {
-                    // From TryEnqueue: resolve here, off the caller's thread.
-                    try
-                    {
-                        write.Entries = await PrepareAsync(transaction, CancellationToken.None).ConfigureAwait(false);
-                    }
-                    catch (Exception ex)
-                    {
-                        await FailAsync(write, ex).ConfigureAwait(false);
-                        continue;
-                    }
-                }
-
                 batch.Add(write);
-                entries.AddRange(write.Entries!);
+                entries.AddRange(write.Entries);
             }
 
             if (entries.Count == 0)
@@ -364,63 +379,28 @@ internal sealed class PostbackOutboxEngine : IPostbackOutbox, IAsyncDisposable
                 {
                     try
                     {
-                        await Store.EnqueueAsync(write.Entries!, CancellationToken.None).ConfigureAwait(false);
+                        await Store.EnqueueAsync(write.Entries, CancellationToken.None).ConfigureAwait(false);
                         write.Completion.TrySetResult();
                     }
                     catch (Exception single)
                     {
-                        await FailAsync(write, single).ConfigureAwait(false);
+                        write.Completion.TrySetException(single);
                     }
                 }
             }
             catch (Exception ex)
             {
-                await FailAsync(batch[0], ex).ConfigureAwait(false);
+                batch[0].Completion.TrySetException(ex);
             }
 
             Wake();
         }
     }
 
-    private async ValueTask FailAsync(PendingWrite write, Exception exception)
+    /// <summary>One caller's deliveries on their way to the writer; the caller waits on <see cref="Completion"/>.</summary>
+    private sealed class PendingWrite(IReadOnlyList<PostbackOutboxEntry> entries)
     {
-        if (write.Transaction is not { } transaction)
-        {
-            // EnqueueAsync's caller is waiting and gets the exception.
-            write.Completion.TrySetException(exception);
-            return;
-        }
-
-        write.Completion.TrySetResult();
-        OutboxLog.TryEnqueueFailed(_logger, write.Entries?.Count ?? 0, exception);
-        var reason = $"The outbox could not store the transaction handed over by TryEnqueue: {exception.GetType().Name}: {exception.Message}";
-        IReadOnlyList<PostbackOutboxEntry> entries = write.Entries ?? [];
-        foreach (var observer in _observers)
-        {
-            try
-            {
-                if (entries.Count == 0)
-                {
-                    await observer.OnAbandonedAsync(transaction, null, reason, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                foreach (var entry in entries)
-                {
-                    await observer.OnAbandonedAsync(transaction, entry.EndpointName, reason, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex)
-            {
-                OutboxLog.ObserverFailed(_logger, observer.GetType().Name, ex);
-            }
-        }
-    }
-
-    private sealed class PendingWrite(PostbackTransaction? transaction, IReadOnlyList<PostbackOutboxEntry>? entries)
-    {
-        public PostbackTransaction? Transaction { get; } = transaction;
-
-        public IReadOnlyList<PostbackOutboxEntry>? Entries { get; set; } = entries;
+        public IReadOnlyList<PostbackOutboxEntry> Entries { get; } = entries;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -16,9 +16,9 @@ namespace Postback.Internal;
 /// </summary>
 /// <remarks>
 /// <list type="number">
-/// <item>Claim: at most the free share of <see cref="PostbackOutboxOptions.MaxConcurrency"/>, at most
-/// <see cref="PostbackOutboxOptions.MaxConcurrencyPerHost"/> per host, none for a host that already has that many claimed
-/// here. The claim is committed before any HTTP call.</item>
+/// <item>Claim: at most the free share of <see cref="PostbackOutboxOptions.MaxConcurrency"/>, and per host at most the room
+/// it has left under <see cref="PostbackOutboxOptions.MaxConcurrencyPerHost"/> here (none for a host at its limit), so a
+/// slow partner never holds more than its share. The claim is committed before any HTTP call.</item>
 /// <item>Attempt: the stored transaction is read, its endpoint found by name among the current endpoints (missing: parked),
 /// and sent once, with the delivery's idempotency key. An attempt is never started when too little of the lease is left
 /// for it to finish: it is left to the lease instead, so a late completion never races a newer attempt.</item>
@@ -189,13 +189,17 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         }
 
         var wanted = Math.Min(free, _options.BatchSize);
+
+        // Per host, only the room it has left here: a slow partner never holds more than its share of the slots, and its
+        // backlog never fills the batch (see OutboxHostLimiter.Limits).
+        var (excluded, maxPerHost) = _hosts.Limits();
         var leases = await _store.ClaimAsync(
             new PostbackOutboxClaim
             {
                 Owner = Owner,
                 MaxCount = wanted,
-                MaxPerHost = _options.MaxConcurrencyPerHost,
-                ExcludedHosts = _hosts.Full(),
+                MaxPerHost = maxPerHost,
+                ExcludedHosts = excluded,
                 LeaseDuration = _options.LeaseDuration,
             },
             stop).ConfigureAwait(false);
