@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Threading.Tasks;
 using Postback.Cli.Commands.Lint;
 using Postback.Cli.Commands.Render;
+using Postback.Cli.Commands.Send;
 using Postback.Cli.Shell;
 
 namespace Postback.Cli;
@@ -16,6 +17,7 @@ internal static class Program
         {
             LintCommand.Create(),
             RenderCommand.Create(),
+            SendCommand.Create(),
         };
         root.WithExamples(
             "postback lint 'https://partner.example/pb?sid=#fobs#&amount=#sa#'",
