@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.Threading.Tasks;
 using Postback.Cli.Commands.Lint;
+using Postback.Cli.Commands.Outbox;
 using Postback.Cli.Commands.Render;
 using Postback.Cli.Commands.Send;
 using Postback.Cli.Shell;
@@ -18,6 +19,7 @@ internal static class Program
             LintCommand.Create(),
             RenderCommand.Create(),
             SendCommand.Create(),
+            OutboxCommand.Create(),
         };
         root.WithExamples(
             "postback lint 'https://partner.example/pb?sid=#fobs#&amount=#sa#'",
