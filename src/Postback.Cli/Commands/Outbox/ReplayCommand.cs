@@ -91,6 +91,17 @@ internal static class ReplayCommand
     private static async Task<int> ReplayWithProgressAsync(IPostbackOutboxStore outbox, PostbackOutboxFilter filter, List<long> ids, CancellationToken cancellationToken)
     {
         var replayed = 0;
+        if (!Terminal.Out.Profile.Capabilities.Interactive)
+        {
+            // A progress bar into a file or a pipe is noise; the summary line says how it went.
+            foreach (var id in ids)
+            {
+                replayed += await outbox.ReplayAsync(filter with { Id = id }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return replayed;
+        }
+
         await Terminal.Out.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
