@@ -10,7 +10,7 @@ public sealed record CliRun(int ExitCode, string Output, string Error)
 }
 
 /// <summary>
-/// Runs the built tool as users do, as its own process (<c>dotnet Postback.Cli.dll ...</c>), with standard input
+/// Runs the built tool as users do, as its own process (<c>dotnet postback.dll ...</c>), with standard input
 /// closed or given, output redirected (so plain text, no colours) and a bounded wait.
 /// </summary>
 public static class Tool
@@ -63,12 +63,12 @@ public static class Tool
         return new CliRun(process.ExitCode, await stdout, await stderr);
     }
 
-    /// <summary>Finds src/Postback.Cli/bin/{configuration}/{framework}/Postback.Cli.dll, built with the tests' configuration.</summary>
+    /// <summary>Finds src/Postback.Cli/bin/{configuration}/{framework}/postback.dll, built with the tests' configuration.</summary>
     private static string FindBuilt()
     {
         var configuration = typeof(Tool).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
-        var dll = Path.Combine(Repository, "src", "Postback.Cli", "bin", configuration, framework, "Postback.Cli.dll");
+        var dll = Path.Combine(Repository, "src", "Postback.Cli", "bin", configuration, framework, "postback.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("The tool is not built; build the test project (it references the tool).", dll);
     }
 
