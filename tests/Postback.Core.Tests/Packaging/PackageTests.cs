@@ -83,7 +83,9 @@ public sealed class PackageTests(PackageTests.PackedFeed feed, ITestOutputHelper
             Feed = Directory.CreateDirectory(Path.Combine(Root, "feed")).FullName;
             Version = "0.0.0-ci." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
             var repository = FindRepository();
-            var pack = Run("dotnet", repository, "pack", Path.Combine(repository, "src", "Postback.Core", "Postback.Core.csproj"), "-c", "Release", "-o", Feed, "-p:Version=" + Version);
+            // --no-build and PackageVersion (not Version): packing must not rebuild src/Postback.Core/bin, which the other
+            // test assemblies (run in parallel) pack and load from; the package version alone makes the copy fresh.
+            var pack = Run("dotnet", repository, "pack", Path.Combine(repository, "src", "Postback.Core", "Postback.Core.csproj"), "-c", "Release", "--no-build", "-o", Feed, "-p:PackageVersion=" + Version);
             if (pack.ExitCode != 0)
             {
                 throw new InvalidOperationException("dotnet pack failed:\n" + pack.Output);
