@@ -6,6 +6,7 @@
 # Needs PostgreSQL 15 in /usr/lib/postgresql/15/bin (or POSTBACK_PG_BIN / POSTBACK_PG_CONNECTION, see docs/postgresql.md).
 #
 # Usage: benchmarks/outbox-load.sh [--no-build]
+# POSTBACK_LOAD_POSTBACKS=20000 scales the run down (postbacks per side) when the machine is too busy for the full one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

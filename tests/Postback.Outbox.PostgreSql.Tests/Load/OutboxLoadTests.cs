@@ -30,7 +30,14 @@ public sealed class OutboxLoadTests(PostgreSqlServer server, ITestOutputHelper o
             return;
         }
 
-        var report = await RunAsync(OutboxLoadSize.Full);
+        // POSTBACK_LOAD_POSTBACKS scales the run down (for example on a machine too busy for the full one).
+        var size = OutboxLoadSize.Full;
+        if (int.TryParse(Environment.GetEnvironmentVariable("POSTBACK_LOAD_POSTBACKS"), out var postbacks) && postbacks is > 0 and < 100_000)
+        {
+            size = size with { Name = $"full, scaled to {postbacks}", Flow = postbacks, BatchedEnqueues = postbacks, ConcurrentEnqueues = Math.Max(100, postbacks / 5) };
+        }
+
+        var report = await RunAsync(size);
         AssertCorrect(report);
     }
 
