@@ -24,8 +24,8 @@ namespace Postback.Internal;
 /// for it to finish: it is left to the lease instead, so a late completion never races a newer attempt.</item>
 /// <item>Complete: outcomes go through a channel and are written in batches, whatever piled up during the previous write.
 /// Only completions the store accepts (not stale) reach the observers, so each delivery's final result is reported once.</item>
-/// <item>Idle: sleep until <see cref="IPostbackOutbox.Wake"/>, a finished attempt, the next due time or
-/// <see cref="PostbackOutboxOptions.PollInterval"/>.</item>
+/// <item>Idle: sleep until <see cref="IPostbackOutbox.Wake"/>, a finished attempt (only when a limit held the last round
+/// back), a stored retry, the next due time or <see cref="PostbackOutboxOptions.PollInterval"/>.</item>
 /// </list>
 /// The loops never fault: a store error is logged and retried with backoff; what was claimed stays with its lease.
 /// On shutdown claiming stops, attempts in flight get <see cref="PostbackOutboxOptions.DrainTimeout"/> to finish and be
@@ -54,6 +54,11 @@ internal sealed class PostbackOutboxWorker : BackgroundService
     private Task? _housekeeping;
     private int _active;
     private bool _claimedAgain;
+
+    // Whether a finished attempt should wake the claim loop: only when the last round was held back by a limit (every slot
+    // taken, a host at its limit, or due work left unclaimed). Otherwise a finish frees nothing the loop could use, and
+    // waking it per finished attempt turned every delivery into a claim and a next-due query of their own.
+    private bool _wakeOnFinish = true;
 
     public PostbackOutboxWorker(
         PostbackOutboxEngine engine,
@@ -184,6 +189,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         if (free <= 0)
         {
             // Every slot is taken: a finished attempt wakes the loop.
+            Volatile.Write(ref _wakeOnFinish, true);
             await _engine.WakeSignal.WaitAsync(_options.PollInterval, _time, stop).ConfigureAwait(false);
             return;
         }
@@ -220,11 +226,13 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         }
 
         var wait = _options.PollInterval;
+        var heldBack = excluded.Count > 0;
         if (await _store.GetNextDueAsync(stop).ConfigureAwait(false) is { } due)
         {
             var until = due - _time.GetUtcNow();
             if (until <= TimeSpan.Zero)
             {
+                heldBack = true;
                 // Due but not claimed: it came due after the claim (claim again, once), or its host is at its limit
                 // here (then a finished attempt or the poll wakes the loop).
                 _claimedAgain = !_claimedAgain;
@@ -239,6 +247,7 @@ internal sealed class PostbackOutboxWorker : BackgroundService
             }
         }
 
+        Volatile.Write(ref _wakeOnFinish, heldBack);
         await _engine.WakeSignal.WaitAsync(wait, _time, stop).ConfigureAwait(false);
     }
 
@@ -289,7 +298,10 @@ internal sealed class PostbackOutboxWorker : BackgroundService
         }
 
         Interlocked.Decrement(ref _active);
-        _engine.Wake();
+        if (Volatile.Read(ref _wakeOnFinish))
+        {
+            _engine.Wake();
+        }
     }
 
     private async Task<PendingCompletion?> AttemptAsync(PostbackOutboxLease lease, CancellationToken abort)
@@ -432,6 +444,16 @@ internal sealed class PostbackOutboxWorker : BackgroundService
             if (outcome is null)
             {
                 continue;
+            }
+
+            foreach (var completion in completions)
+            {
+                if (completion.State == PostbackDeliveryState.Pending)
+                {
+                    // A retry is now scheduled: the claim loop recomputes when it is next due.
+                    _engine.Wake();
+                    break;
+                }
             }
 
             await ReportAsync(batch, outcome).ConfigureAwait(false);
