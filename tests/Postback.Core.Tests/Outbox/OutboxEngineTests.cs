@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Postback.Tests.Support;
 
@@ -88,6 +89,21 @@ public sealed class OutboxEngineTests
         var third = await app.SingleAsync();
         (third.NextAttemptAt!.Value - app.Now).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(4)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(6), "a shorter wait never shortens the schedule");
         app.Receiver.HitCount.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task A_failed_scheduled_attempt_is_logged_as_one_attempt_not_as_a_postback_that_failed_on_every_attempt()
+    {
+        await using var app = await OutboxApp.StartAsync(o => o.Schedule = [TimeSpan.Zero, TimeSpan.FromMinutes(5)]);
+        app.Receiver.Enqueue(KestrelReceiver.Respond(503, null));
+
+        await app.Outbox.EnqueueAsync(OutboxApp.Transaction("o1"));
+        await app.SettleAsync();
+        (await app.SingleAsync()).State.Should().Be(PostbackDeliveryState.Pending);
+
+        var records = app.Logs.GetSnapshot();
+        records.Should().Contain(r => r.Id.Name == "PostbackAttemptFailed" && r.Level == LogLevel.Information && r.Message.Contains("answered 503.", StringComparison.Ordinal));
+        records.Should().NotContain(r => r.Id.Name == "PostbackFailed", "the outbox decides what a failed attempt means; the sender does not warn that it failed on every attempt");
     }
 
     [Fact]

@@ -165,7 +165,7 @@ internal sealed class DefaultPostbackSender(
             result = Failed(request, state, key, PostbackErrorTypes.Unexpected, ExceptionText.Describe(ex));
         }
 
-        return Finish(activity, result with { RequestUri = uri, UrlTemplate = request.UrlTemplate });
+        return Finish(activity, result with { RequestUri = uri, UrlTemplate = request.UrlTemplate }, singleAttempt);
     }
 
     private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
@@ -179,7 +179,7 @@ internal sealed class DefaultPostbackSender(
             >= 300 and < 400 => (PostbackOutcome.Failed, PostbackErrorTypes.Redirect, $"The partner answered {status} with a redirect, which is never followed."),
             _ when state.RetryAfterRefused is { } wait =>
                 (PostbackOutcome.Failed, PostbackErrorTypes.RetryAfterTooLong, $"The partner answered {status} and asked to retry after {wait}, longer than the {state.Options.MaxRetryAfter} allowed (MaxRetryAfter) or the time left; retry it later."),
-            408 or 429 or >= 500 => (PostbackOutcome.Failed, PostbackErrorTypes.HttpError, $"The partner answered {status} on every attempt."),
+            408 or 429 or >= 500 => (PostbackOutcome.Failed, PostbackErrorTypes.HttpError, state.SingleAttempt ? $"The partner answered {status}." : $"The partner answered {status} on every attempt."),
             _ => (PostbackOutcome.Rejected, PostbackErrorTypes.HttpError, $"The partner refused the postback with {status}; it is not retried."),
         };
 
@@ -224,7 +224,7 @@ internal sealed class DefaultPostbackSender(
     };
 
 
-    private PostbackResult Finish(Activity? activity, PostbackResult result)
+    private PostbackResult Finish(Activity? activity, PostbackResult result, bool singleAttempt = false)
     {
         PostbackTelemetry.Complete(activity, result);
         telemetry.Record(result);
@@ -236,6 +236,11 @@ internal sealed class DefaultPostbackSender(
                 break;
             case PostbackOutcome.Rejected:
                 Log.Rejected(logger, result.EndpointName, result.Host, result.StatusCode, result.Attempts, result.ErrorType);
+                break;
+            case PostbackOutcome.Failed when singleAttempt:
+                // One attempt of the outbox's schedule: a failure here is routine, and the outbox logs what it decides
+                // (the next attempt, a parked or a dead delivery), so it is not a warning of its own.
+                Log.AttemptFailed(logger, result.EndpointName, result.Host, elapsedMs, result.ErrorType, result.StatusCode, result.ErrorMessage);
                 break;
             case PostbackOutcome.Failed:
                 Log.Failed(logger, result.EndpointName, result.Host, result.Attempts, elapsedMs, result.ErrorType, result.StatusCode, result.ErrorMessage);

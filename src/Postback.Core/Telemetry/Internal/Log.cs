@@ -45,6 +45,10 @@ internal static partial class Log
         Message = "Endpoint '{EndpointName}' from provider '{Provider}' is invalid: {Problem}")]
     public static partial void EndpointInvalid(ILogger logger, string endpointName, string provider, string problem);
 
+    [LoggerMessage(EventId = 11, EventName = "PostbackAttemptFailed", Level = LogLevel.Information,
+        Message = "Scheduled attempt of a postback to endpoint '{EndpointName}' ({Host}) failed in {ElapsedMs:0} ms: {ErrorType} (status {StatusCode}). {ErrorMessage}")]
+    public static partial void AttemptFailed(ILogger logger, string endpointName, string? host, double elapsedMs, string? errorType, int? statusCode, string? errorMessage);
+
     [LoggerMessage(EventId = 20, EventName = "QueueDrainTimedOut", Level = LogLevel.Warning,
         Message = "The postback queue did not drain within {DrainTimeout}; {InFlight} postback(s) in flight will be abandoned.")]
     public static partial void QueueDrainTimedOut(ILogger logger, TimeSpan drainTimeout, int inFlight);
