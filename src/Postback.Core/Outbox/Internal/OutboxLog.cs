@@ -68,4 +68,8 @@ internal static partial class OutboxLog
     [LoggerMessage(EventId = 54, EventName = "OutboxEndpointLookupFailed", Level = LogLevel.Warning,
         Message = "Outbox delivery {DeliveryId}: endpoint '{EndpointName}' was not found while an endpoint provider failed; it is retried on schedule rather than parked.")]
     public static partial void EndpointLookupFailed(ILogger logger, long deliveryId, string endpointName);
+
+    [LoggerMessage(EventId = 55, EventName = "OutboxCompletionNotRecorded", Level = LogLevel.Warning,
+        Message = "Outbox delivery {DeliveryId}: attempt {Attempt} finished after the completion writer stopped; it is not recorded and is attempted again after its lease.")]
+    public static partial void CompletionNotRecorded(ILogger logger, long deliveryId, int attempt);
 }
