@@ -136,6 +136,33 @@ public sealed class ConnectGuardTests
         partner.HitCount.Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_connect_that_times_out_is_retried_like_any_other_timeout()
+    {
+        // The resolver runs inside the connect, so one that never answers makes the handler's connect timeout fire.
+        // That timeout is the handler's own, not the postback's: it must be retried, not end the postback at once.
+        var resolver = new HangingResolver();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IPostbackDnsResolver>(resolver);
+        services.AddPostbacks(o =>
+        {
+            o.ConnectTimeout = TimeSpan.FromMilliseconds(100);
+            o.MaxRetryAttempts = 2;
+            o.RetryDelay = TimeSpan.FromMilliseconds(10);
+            o.CircuitBreaker.Enabled = false;
+            o.Security.AllowedNetworks.Add("127.0.0.2/32");
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        var result = await Send(provider, "http://partner.test:9/pb");
+
+        result.Outcome.Should().Be(PostbackOutcome.Failed);
+        result.ErrorType.Should().Be(PostbackErrorTypes.Timeout);
+        result.Attempts.Should().Be(3, "a connect timeout is transient: every attempt is made");
+        resolver.Calls.Should().Be(3);
+    }
+
     private static Func<Microsoft.AspNetCore.Http.HttpContext, Task> CloseAfter(int status) => context =>
     {
         context.Response.Headers.Connection = "close";
@@ -162,6 +189,20 @@ public sealed class ConnectGuardTests
 
     internal static ValueTask<PostbackResult> Send(ServiceProvider services, string url) =>
         services.GetRequiredService<IPostbackSender>().SendAsync(new PostbackRequest { EndpointName = "guarded", Url = url });
+
+    private sealed class HangingResolver : IPostbackDnsResolver
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public async ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            await new TaskCompletionSource().Task.WaitAsync(cancellationToken);
+            return [];
+        }
+    }
 
     internal sealed class ScriptedResolver(Func<string, int, IPAddress[]> answer) : IPostbackDnsResolver
     {

@@ -77,7 +77,7 @@ internal static class PostbackHttpPipeline
                 BreakDuration = options.CircuitBreaker.BreakDuration,
                 // A blocked destination is a decision, not a partner failure: it must not open the partner's circuit.
                 ShouldHandle = static args => ValueTask.FromResult(
-                    HttpClientResiliencePredicates.IsTransient(args.Outcome) && !PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)),
+                    PostbackRetryDecision.IsTransient(args.Outcome, args.Context.CancellationToken) && !PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)),
                 OnOpened = args =>
                 {
                     // Remembered, so evicting this partner's pipeline (PartnerPipelines) never closes its circuit early.

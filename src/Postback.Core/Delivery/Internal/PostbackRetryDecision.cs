@@ -13,7 +13,7 @@ internal static class PostbackRetryDecision
     public static ValueTask<bool> ShouldRetry(RetryPredicateArguments<HttpResponseMessage> args, TimeProvider time)
     {
         // A blocked destination stays blocked: retrying would only knock on the same door.
-        if (!HttpClientResiliencePredicates.IsTransient(args.Outcome) || PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)
+        if (!IsTransient(args.Outcome, args.Context.CancellationToken) || PostbackDestinationBlockedException.IsIn(args.Outcome.Exception)
             || IsSingleAttempt(args))
         {
             return ValueTask.FromResult(false);
@@ -34,6 +34,19 @@ internal static class PostbackRetryDecision
 
         return ValueTask.FromResult(true);
     }
+
+    /// <summary>
+    /// Transient, as the standard pipeline sees it: network errors, 408, 429, 5xx, an attempt that timed out, and a
+    /// timeout inside the handler (the connect timeout) while the postback itself is not cancelled. Without the token,
+    /// a connect that timed out would end the postback after one attempt.
+    /// </summary>
+    /// <remarks>The library's own overload that takes the token is marked experimental, so the rule is written out here.</remarks>
+    public static bool IsTransient(Outcome<HttpResponseMessage> outcome, System.Threading.CancellationToken cancellationToken) =>
+        outcome.Exception is OperationCanceledException
+            ? !cancellationToken.IsCancellationRequested
+#pragma warning disable CA2016 // the overload that takes the token is experimental (EXTEXP0001); the token is used above
+            : HttpClientResiliencePredicates.IsTransient(outcome);
+#pragma warning restore CA2016
 
     /// <summary>The outbox's sends make one attempt each: its durable schedule does the retrying.</summary>
     private static bool IsSingleAttempt(RetryPredicateArguments<HttpResponseMessage> args) =>
