@@ -42,6 +42,50 @@ public abstract partial class PostbackOutboxStoreContract
     }
 
     [Fact]
+    public async Task Claim_passes_a_host_at_its_share_by_for_younger_deliveries_of_other_hosts()
+    {
+        // The oldest three are all one host's: a claim of three with two per host must reach past them.
+        var a = await EnqueueManyAsync(3, "a", "https://a.example:443");
+        var b = await EnqueueManyAsync(2, "b", "https://b.example:443");
+
+        var claimed = await ClaimAsync(max: 3, perHost: 2);
+
+        claimed.Select(l => l.Id).Should().Equal(a[0], a[1], b[0]);
+    }
+
+    [Fact]
+    public async Task Claim_within_every_hosts_share_takes_exactly_the_oldest_due_in_order()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.AddRange(await EnqueueManyAsync(1, "a", "https://a.example:443"));
+            ids.AddRange(await EnqueueManyAsync(1, "b", "https://b.example:443"));
+        }
+
+        var claimed = await ClaimAsync(max: 4, perHost: 2);
+
+        claimed.Select(l => l.Id).Should().Equal(ids.Take(4));
+        (await ClaimAsync(max: 10, perHost: 2)).Select(l => l.Id).Should().Equal(ids.Skip(4));
+    }
+
+    [Fact]
+    public async Task Claim_takes_expired_leases_and_pending_deliveries_together_oldest_due_first()
+    {
+        var first = await EnqueueManyAsync(2);
+        (await ClaimAsync("w1", lease: TimeSpan.FromSeconds(10))).Select(l => l.Id).Should().Equal(first);
+        Time.Advance(TimeSpan.FromSeconds(5));
+        var later = await EnqueueManyAsync(2);
+        Time.Advance(TimeSpan.FromSeconds(5));
+
+        var claimed = await ClaimAsync("w2", max: 3);
+
+        claimed.Select(l => l.Id).Should().Equal(first[0], first[1], later[0]);
+        claimed.Take(2).Should().OnlyContain(l => l.Attempt == 2, "the expired leases are claimed again");
+        (await ClaimAsync("w3", max: 10)).Select(l => l.Id).Should().Equal(later[1]);
+    }
+
+    [Fact]
     public async Task Claim_skips_excluded_hosts()
     {
         await EnqueueManyAsync(3, "a", "https://a.example:443");

@@ -26,6 +26,54 @@ public abstract partial class PostbackOutboxStoreContract
     }
 
     [Fact]
+    public async Task Signals_in_one_batch_apply_in_order()
+    {
+        await EnqueueManyAsync(6);
+        var leases = await ClaimAsync();
+        var retry = TimeSpan.FromMinutes(1);
+
+        // success, success, failure, none, success, failure: the streak the last signals leave is one failure.
+        await CompleteAsync(
+            Completion(leases[0], PostbackDeliveryState.Delivered, signal: PostbackEndpointSignal.Success),
+            Completion(leases[1], PostbackDeliveryState.Delivered, signal: PostbackEndpointSignal.Success),
+            Completion(leases[2], PostbackDeliveryState.Pending, retryDelay: retry, signal: PostbackEndpointSignal.Failure),
+            Completion(leases[3], PostbackDeliveryState.Blocked, signal: PostbackEndpointSignal.None),
+            Completion(leases[4], PostbackDeliveryState.Delivered, signal: PostbackEndpointSignal.Success),
+            Completion(leases[5], PostbackDeliveryState.Pending, retryDelay: retry, signal: PostbackEndpointSignal.Failure));
+
+        var endpoint = (await Store.GetEndpointsAsync()).Single();
+        endpoint.ConsecutiveFailures.Should().Be(1);
+        endpoint.FailingSince.Should().Be(Start);
+        endpoint.LastSuccessAt.Should().Be(Start);
+        (await GetAsync(leases[2].Id)).State.Should().Be(PostbackDeliveryState.Pending);
+        (await GetAsync(leases[3].Id)).State.Should().Be(PostbackDeliveryState.Blocked);
+        (await GetAsync(leases[4].Id)).State.Should().Be(PostbackDeliveryState.Delivered);
+    }
+
+    [Fact]
+    public async Task A_retry_after_the_failure_that_disabled_its_endpoint_in_the_same_batch_is_parked()
+    {
+        var policy = new PostbackEndpointHealthPolicy { ConsecutiveFailures = 1, FailingFor = TimeSpan.Zero };
+        await EnqueueManyAsync(3);
+        var leases = await ClaimAsync();
+
+        var result = await CompleteAsync(
+            policy,
+            Completion(leases[0], PostbackDeliveryState.Delivered, signal: PostbackEndpointSignal.Success),
+            Completion(leases[1], PostbackDeliveryState.Pending, retryDelay: TimeSpan.FromMinutes(1), signal: PostbackEndpointSignal.Failure),
+            Completion(leases[2], PostbackDeliveryState.Pending, retryDelay: TimeSpan.FromMinutes(1), signal: PostbackEndpointSignal.None));
+
+        result.Disabled.Should().ContainSingle().Which.Name.Should().Be("partner");
+        (await GetAsync(leases[0].Id)).State.Should().Be(PostbackDeliveryState.Delivered);
+        foreach (var lease in leases.Skip(1))
+        {
+            var delivery = await GetAsync(lease.Id);
+            delivery.State.Should().Be(PostbackDeliveryState.Parked);
+            delivery.ParkReason.Should().Be(PostbackParkReasons.EndpointDisabled);
+        }
+    }
+
+    [Fact]
     public async Task A_None_signal_leaves_the_streak_alone()
     {
         await EnqueueManyAsync(2);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
 using static Postback.Internal.SqliteRows;
 
 namespace Postback.Internal;
@@ -14,6 +15,12 @@ internal sealed class SqliteClaims(SqliteConnections db)
     // The claim ranks at most this many of the oldest due rows (per kind: pending, expired lease) for the per-host cap, so
     // its cost is bounded however large a backlog grows. Hosts at their limit are excluded before the window is taken.
     private const int ClaimWindow = 10_000;
+
+    /// <summary>The columns a claim returns, in the order the reader maps them.</summary>
+    private const string Returning = """
+        RETURNING id, endpoint_name, idempotency_key, host_key, payload, attempt, failed_attempts,
+                  COALESCE(replayed_at, enqueued_at), next_attempt_at
+        """;
 
     public async ValueTask<IReadOnlyList<PostbackOutboxLease>> ClaimAsync(PostbackOutboxClaim claim, CancellationToken cancellationToken)
     {
@@ -32,53 +39,15 @@ internal sealed class SqliteClaims(SqliteConnections db)
         return await db.WriteAsync(
             async (connection, transaction, now, ct) =>
             {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                var excluded = new StringBuilder();
-                var i = 0;
-                foreach (var host in claim.ExcludedHosts ?? [])
-                {
-                    excluded.Append(i == 0 ? " AND host_key NOT IN (" : ", ").Append("$x").Append(i.ToString(CultureInfo.InvariantCulture));
-                    command.Parameters.AddWithValue("$x" + i.ToString(CultureInfo.InvariantCulture), host);
-                    i++;
-                }
-
-                if (i > 0)
-                {
-                    excluded.Append(')');
-                }
-
-                // Due = pending and due, or in flight with an expired lease; each branch reads its partial index in order
-                // and stops after the window. The window function caps each host within the batch; the UPDATE claims and
-                // returns the rows in the same statement, committed before this method returns.
-                command.CommandText = $"""
-                    WITH candidates AS (
-                        SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
-                                       WHERE state = {StatePending} AND next_attempt_at <= $now{excluded}
-                                       ORDER BY next_attempt_at, id LIMIT {ClaimWindow})
-                        UNION ALL
-                        SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
-                                       WHERE state = {StateInFlight} AND lease_expires_at <= $now{excluded}
-                                       ORDER BY lease_expires_at LIMIT {ClaimWindow})
-                    ),
-                    ranked AS (
-                        SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host_key ORDER BY next_attempt_at, id) AS host_rank
-                        FROM candidates
-                    ),
-                    picked AS (
-                        SELECT id FROM ranked WHERE host_rank <= $perHost ORDER BY next_attempt_at, id LIMIT $max
-                    )
-                    UPDATE {db.Deliveries}
-                    SET state = {StateInFlight}, owner = $owner, lease_expires_at = $lease, attempt = attempt + 1
-                    WHERE id IN (SELECT id FROM picked)
-                    RETURNING id, endpoint_name, idempotency_key, host_key, payload, attempt, failed_attempts,
-                              COALESCE(replayed_at, enqueued_at), next_attempt_at
-                    """;
-                command.Parameters.AddWithValue("$now", now);
-                command.Parameters.AddWithValue("$perHost", claim.MaxPerHost);
-                command.Parameters.AddWithValue("$max", claim.MaxCount);
-                command.Parameters.AddWithValue("$owner", claim.Owner);
+                var excluded = new List<string>(claim.ExcludedHosts ?? []);
                 var lease = AddMilliseconds(now, claim.LeaseDuration);
+
+                // Most claims need no ranking: when the oldest due rows already keep within the per-host cap, they are
+                // exactly what the ranked claim would pick, and a plain index range finds them. Only when one host has
+                // more than its share among them does the claim rank a window (the ranking's cost grows with the backlog).
+                using var command = await PlainClaimAsync(connection, transaction, claim, excluded, now, ct).ConfigureAwait(false)
+                    ?? RankedClaim(connection, transaction, claim, excluded, now);
+                command.Parameters.AddWithValue("$owner", claim.Owner);
                 command.Parameters.AddWithValue("$lease", lease);
 
                 var rows = await ReadAllAsync(
@@ -108,6 +77,121 @@ internal sealed class SqliteClaims(SqliteConnections db)
                 return (IReadOnlyList<PostbackOutboxLease>)result;
             },
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the oldest due rows (at most the claim's count) along their indexes; when no host has more than its share
+    /// among them, returns the UPDATE that claims exactly those ids, else <see langword="null"/>.
+    /// </summary>
+    private async Task<SqliteCommand?> PlainClaimAsync(
+        SqliteConnection connection, SqliteTransaction transaction, PostbackOutboxClaim claim, List<string> excluded, long now, CancellationToken cancellationToken)
+    {
+        List<(long Id, string Host)> oldest;
+        using (var select = Command(connection, transaction, ""))
+        {
+            var notIn = ExcludedHosts(select, excluded);
+            select.CommandText = $"""
+                SELECT id, host_key FROM (
+                    SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
+                                   WHERE state = {StatePending} AND next_attempt_at <= $now{notIn}
+                                   ORDER BY next_attempt_at, id LIMIT $max)
+                    UNION ALL
+                    SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
+                                   WHERE state = {StateInFlight} AND lease_expires_at <= $now{notIn}
+                                   ORDER BY lease_expires_at LIMIT $max))
+                ORDER BY next_attempt_at, id LIMIT $max
+                """;
+            select.Parameters.AddWithValue("$now", now);
+            select.Parameters.AddWithValue("$max", claim.MaxCount);
+            oldest = await ReadAllAsync(select, static reader => (reader.GetInt64(0), reader.GetString(1)), cancellationToken, Math.Min(claim.MaxCount, 256)).ConfigureAwait(false);
+        }
+
+        var perHost = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (_, host) in oldest)
+        {
+            var count = perHost.TryGetValue(host, out var seen) ? seen + 1 : 1;
+            if (count > claim.MaxPerHost)
+            {
+                return null;
+            }
+
+            perHost[host] = count;
+        }
+
+        var ids = new StringBuilder();
+        foreach (var (id, _) in oldest)
+        {
+            ids.Append(ids.Length == 0 ? "" : ", ").Append(id.ToString(CultureInfo.InvariantCulture));
+        }
+
+        // The ids are integers this method read, written as literals: no text from outside reaches the SQL. The state is
+        // checked again, though nothing else writes inside this transaction, so the UPDATE can never take a row it should not.
+        var update = Command(connection, transaction, $"""
+            UPDATE {db.Deliveries}
+            SET state = {StateInFlight}, owner = $owner, lease_expires_at = $lease, attempt = attempt + 1
+            WHERE id IN ({(ids.Length == 0 ? "NULL" : ids.ToString())})
+              AND ((state = {StatePending} AND next_attempt_at <= $now) OR (state = {StateInFlight} AND lease_expires_at <= $now))
+            {Returning}
+            """);
+        update.Parameters.AddWithValue("$now", now);
+        return update;
+    }
+
+    /// <summary>The ranked claim: the oldest due rows, at most the claim's share per host, from a bounded window.</summary>
+    private SqliteCommand RankedClaim(
+        SqliteConnection connection, SqliteTransaction transaction, PostbackOutboxClaim claim, List<string> excluded, long now)
+    {
+        var command = Command(connection, transaction, "");
+        var notIn = ExcludedHosts(command, excluded);
+
+        // Due = pending and due, or in flight with an expired lease; each branch reads its partial index in order and
+        // stops after the window. The window function caps each host within the batch; the UPDATE claims and returns the
+        // rows in the same statement, committed before ClaimAsync returns.
+        command.CommandText = $"""
+            WITH candidates AS (
+                SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
+                               WHERE state = {StatePending} AND next_attempt_at <= $now{notIn}
+                               ORDER BY next_attempt_at, id LIMIT {ClaimWindow})
+                UNION ALL
+                SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
+                               WHERE state = {StateInFlight} AND lease_expires_at <= $now{notIn}
+                               ORDER BY lease_expires_at LIMIT {ClaimWindow})
+            ),
+            ranked AS (
+                SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host_key ORDER BY next_attempt_at, id) AS host_rank
+                FROM candidates
+            ),
+            picked AS (
+                SELECT id FROM ranked WHERE host_rank <= $perHost ORDER BY next_attempt_at, id LIMIT $max
+            )
+            UPDATE {db.Deliveries}
+            SET state = {StateInFlight}, owner = $owner, lease_expires_at = $lease, attempt = attempt + 1
+            WHERE id IN (SELECT id FROM picked)
+            {Returning}
+            """;
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$perHost", claim.MaxPerHost);
+        command.Parameters.AddWithValue("$max", claim.MaxCount);
+        return command;
+    }
+
+    /// <summary>Adds one parameter per excluded host and returns the SQL condition that leaves them out (empty when there are none).</summary>
+    private static string ExcludedHosts(SqliteCommand command, List<string> hosts)
+    {
+        if (hosts.Count == 0)
+        {
+            return "";
+        }
+
+        var sql = new StringBuilder(" AND host_key NOT IN (");
+        for (var i = 0; i < hosts.Count; i++)
+        {
+            var name = "$x" + i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "" : ", ").Append(name);
+            command.Parameters.AddWithValue(name, hosts[i]);
+        }
+
+        return sql.Append(')').ToString();
     }
 
     public async ValueTask<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken)

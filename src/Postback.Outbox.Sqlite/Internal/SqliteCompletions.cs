@@ -9,11 +9,10 @@ namespace Postback.Internal;
 
 /// <summary>
 /// Completes claimed deliveries: the fence that turns away stale completions, the delivery's next state, the attempt's
-/// record, and the endpoint's health, all in one write transaction per batch.
+/// record, and the endpoint's health, all in one write transaction per batch (<see cref="SqliteCompletionCommands"/>).
 /// </summary>
 internal sealed class SqliteCompletions(SqliteConnections db, SqliteEndpoints endpoints)
 {
-
     public async ValueTask<PostbackOutboxCompletionResult> CompleteAsync(IReadOnlyList<PostbackOutboxCompletion> completions, PostbackEndpointHealthPolicy policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completions);
@@ -37,26 +36,32 @@ internal sealed class SqliteCompletions(SqliteConnections db, SqliteEndpoints en
             {
                 var stale = new List<long>();
                 var disabled = new List<PostbackOutboxEndpoint>();
+                using var commands = new SqliteCompletionCommands(connection, transaction, db.Deliveries, db.Attempts);
+                var health = new SqliteHealthBatch();
                 foreach (var completion in completions)
                 {
-                    // The fence: the same owner still holds the same attempt, and the delivery is still in flight.
-                    string? endpoint;
-                    using (var fence = Command(connection, transaction, $"SELECT endpoint_name FROM {db.Deliveries} WHERE id = $id AND owner = $owner AND attempt = $attempt AND state = {StateInFlight}"))
-                    {
-                        fence.Parameters.AddWithValue("$id", completion.Id);
-                        fence.Parameters.AddWithValue("$owner", completion.Owner);
-                        fence.Parameters.AddWithValue("$attempt", completion.Attempt);
-                        endpoint = (string?)await fence.ExecuteScalarAsync(ct).ConfigureAwait(false);
-                    }
-
+                    var fenced = completion.State is not PostbackDeliveryState.Pending;
+                    var endpoint = fenced
+                        ? await FinishFencedAsync(commands, completion, now, ct).ConfigureAwait(false)
+                        : await FenceAsync(commands, completion, ct).ConfigureAwait(false);
                     if (endpoint is null)
                     {
                         stale.Add(completion.Id);
                         continue;
                     }
 
-                    var enabled = await endpoints.UpdateHealthAsync(connection, transaction, endpoint, completion.Signal, policy, now, disabled, ct).ConfigureAwait(false);
-                    await FinishAsync(connection, transaction, completion, enabled, now, ct).ConfigureAwait(false);
+                    if (!health.IsKnown(endpoint, completion.Signal, out var enabled))
+                    {
+                        enabled = await endpoints.UpdateHealthAsync(connection, transaction, endpoint, completion.Signal, policy, now, disabled, ct).ConfigureAwait(false);
+                        health.Applied(endpoint, completion.Signal, enabled);
+                    }
+
+                    if (!fenced)
+                    {
+                        await FinishAsync(commands.Finish, completion, enabled, now, ct).ConfigureAwait(false);
+                    }
+
+                    await RecordAsync(commands.Record, completion, ct).ConfigureAwait(false);
                 }
 
                 return new PostbackOutboxCompletionResult { Stale = stale, Disabled = disabled };
@@ -64,59 +69,76 @@ internal sealed class SqliteCompletions(SqliteConnections db, SqliteEndpoints en
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Moves a counted completion's delivery to its next state and records the attempt.</summary>
-    private async Task FinishAsync(SqliteConnection connection, SqliteTransaction transaction, PostbackOutboxCompletion completion, bool endpointEnabled, long now, CancellationToken cancellationToken)
+    /// <summary>The fence alone, for a retry whose next state depends on the endpoint's health: returns the endpoint, or null when stale.</summary>
+    private static async Task<string?> FenceAsync(SqliteCompletionCommands commands, PostbackOutboxCompletion completion, CancellationToken cancellationToken)
     {
-        var state = completion.State;
-        var parkReason = state == PostbackDeliveryState.Parked ? completion.ParkReason ?? PostbackParkReasons.EndpointMissing : null;
-        if (state == PostbackDeliveryState.Pending && !endpointEnabled)
-        {
-            state = PostbackDeliveryState.Parked;
-            parkReason = PostbackParkReasons.EndpointDisabled;
-        }
+        var fence = commands.Fence;
+        fence.Parameters["$id"].Value = completion.Id;
+        fence.Parameters["$owner"].Value = completion.Owner;
+        fence.Parameters["$attempt"].Value = completion.Attempt;
+        return (string?)await fence.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>The fence and the move together, for a state the endpoint's health does not change: returns the endpoint, or null when stale.</summary>
+    private static async Task<string?> FinishFencedAsync(SqliteCompletionCommands commands, PostbackOutboxCompletion completion, long now, CancellationToken cancellationToken)
+    {
+        var command = commands.FinishFenced;
+        Bind(command, completion, completion.State, ParkReasonOf(completion), now);
+        command.Parameters["$owner"].Value = completion.Owner;
+        command.Parameters["$attempt"].Value = completion.Attempt;
+        return (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a retry's delivery back to pending, or parks it when its endpoint is disabled.</summary>
+    private static async Task FinishAsync(SqliteCommand command, PostbackOutboxCompletion completion, bool endpointEnabled, long now, CancellationToken cancellationToken)
+    {
+        var (state, parkReason) = endpointEnabled
+            ? (completion.State, ParkReasonOf(completion))
+            : (PostbackDeliveryState.Parked, PostbackParkReasons.EndpointDisabled);
+        Bind(command, completion, state, parkReason, now);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string? ParkReasonOf(PostbackOutboxCompletion completion) =>
+        completion.State == PostbackDeliveryState.Parked ? completion.ParkReason ?? PostbackParkReasons.EndpointMissing : null;
+
+    /// <summary>Binds the move to <paramref name="state"/>: the next attempt's time for a retry, the completion time for a final state.</summary>
+    private static void Bind(SqliteCommand command, PostbackOutboxCompletion completion, PostbackDeliveryState state, string? parkReason, long now)
+    {
         var final = state is not (PostbackDeliveryState.Pending or PostbackDeliveryState.Parked);
         var failed = completion.State is PostbackDeliveryState.Pending or PostbackDeliveryState.Dead;
         var record = completion.Record;
-        using (var update = Command(connection, transaction, $"""
-            UPDATE {db.Deliveries} SET state = $state, next_attempt_at = $next, owner = NULL, lease_expires_at = NULL,
-                completed_at = $completed, park_reason = $park, failed_attempts = failed_attempts + $failed,
-                last_status_code = CASE WHEN $record THEN $status ELSE last_status_code END,
-                last_error_type = CASE WHEN $record THEN $error ELSE last_error_type END
-            WHERE id = $id
-            """))
-        {
-            update.Parameters.AddWithValue("$id", completion.Id);
-            update.Parameters.AddWithValue("$state", (int)state);
-            update.Parameters.AddWithValue("$next", state == PostbackDeliveryState.Pending ? AddMilliseconds(now, completion.RetryDelay < TimeSpan.Zero ? TimeSpan.Zero : completion.RetryDelay) : DBNull.Value);
-            update.Parameters.AddWithValue("$completed", final ? now : DBNull.Value);
-            update.Parameters.AddWithValue("$park", OrNull(parkReason));
-            update.Parameters.AddWithValue("$failed", failed ? 1 : 0);
-            update.Parameters.AddWithValue("$record", record is not null);
-            update.Parameters.AddWithValue("$status", OrNull(record?.StatusCode));
-            update.Parameters.AddWithValue("$error", OrNull(record?.ErrorType));
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        var parameters = command.Parameters;
+        parameters["$id"].Value = completion.Id;
+        parameters["$state"].Value = (int)state;
+        parameters["$next"].Value = state == PostbackDeliveryState.Pending ? AddMilliseconds(now, completion.RetryDelay < TimeSpan.Zero ? TimeSpan.Zero : completion.RetryDelay) : DBNull.Value;
+        parameters["$completed"].Value = final ? now : DBNull.Value;
+        parameters["$park"].Value = OrNull(parkReason);
+        parameters["$failed"].Value = failed ? 1 : 0;
+        parameters["$record"].Value = record is not null;
+        parameters["$status"].Value = OrNull(record?.StatusCode);
+        parameters["$error"].Value = OrNull(record?.ErrorType);
+    }
 
-        if (record is null)
+    /// <summary>Records the attempt, when the completion carries one.</summary>
+    private static async Task RecordAsync(SqliteCommand insert, PostbackOutboxCompletion completion, CancellationToken cancellationToken)
+    {
+        if (completion.Record is not { } record)
         {
             return;
         }
 
-        using var insert = Command(connection, transaction, $"""
-            INSERT INTO {db.Attempts} (delivery_id, number, started_at, duration_ticks, outcome, status_code, error_type, error_message, response_body, redacted_url)
-            VALUES ($id, $number, $started, $duration, $outcome, $status, $error, $message, $body, $url)
-            """);
-        insert.Parameters.AddWithValue("$id", completion.Id);
-        insert.Parameters.AddWithValue("$number", completion.Attempt);
-        insert.Parameters.AddWithValue("$started", record.StartedAt.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$duration", record.Duration.Ticks);
-        insert.Parameters.AddWithValue("$outcome", (int)record.Outcome);
-        insert.Parameters.AddWithValue("$status", OrNull(record.StatusCode));
-        insert.Parameters.AddWithValue("$error", OrNull(record.ErrorType));
-        insert.Parameters.AddWithValue("$message", OrNull(record.ErrorMessage));
-        insert.Parameters.AddWithValue("$body", OrNull(record.ResponseBody));
-        insert.Parameters.AddWithValue("$url", OrNull(record.RedactedUrl));
+        var parameters = insert.Parameters;
+        parameters["$id"].Value = completion.Id;
+        parameters["$number"].Value = completion.Attempt;
+        parameters["$started"].Value = record.StartedAt.ToUnixTimeMilliseconds();
+        parameters["$duration"].Value = record.Duration.Ticks;
+        parameters["$outcome"].Value = (int)record.Outcome;
+        parameters["$status"].Value = OrNull(record.StatusCode);
+        parameters["$error"].Value = OrNull(record.ErrorType);
+        parameters["$message"].Value = OrNull(record.ErrorMessage);
+        parameters["$body"].Value = OrNull(record.ResponseBody);
+        parameters["$url"].Value = OrNull(record.RedactedUrl);
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }
