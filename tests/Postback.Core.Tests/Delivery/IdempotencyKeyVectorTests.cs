@@ -1,0 +1,65 @@
+using Postback.Internal;
+
+namespace Postback.Tests.Delivery;
+
+/// <summary>
+/// The idempotency key's value is stored by the durable outbox and compared by partners across deployments: the same
+/// endpoint and transaction must give the same key in every version. These values were produced by the key derivation
+/// as it shipped; a change to how the key is built (buffers, encoding, hashing calls) must keep every one of them.
+/// </summary>
+public sealed class IdempotencyKeyVectorTests
+{
+    private static readonly DateTimeOffset EventTime = new(2026, 11, 26, 18, 45, 0, TimeSpan.Zero);
+
+    private static readonly PostbackEndpoint Typed = new("partner", PostbackTemplate.Parse("https://partner.example/pixel.track?sid=#fobs#&orderid=#on#&amount=#sa#&commission=#ca#&date=#et#"));
+
+    private static readonly PostbackEndpoint Custom = new("custom", PostbackTemplate.Parse("https://partner.example/pb?cid={clickid}&x={café}", new PostbackTemplateOptions { Syntax = MacroSyntax.Braces, Catalog = MacroCatalog.Open }));
+
+    [Fact]
+    public void A_typical_transaction_keeps_its_key()
+    {
+        var transaction = new PostbackTransaction { SubId1 = "pub-7781", OrderNumber = "ORD-2026-000123", SaleAmount = 129.95m, CommissionAmount = 12.99m, EventTime = EventTime };
+
+        IdempotencyKey.For(Typed, transaction).Should().Be("85qsplW21HGX18QBmv8qHaGSFZC0-4zd");
+    }
+
+    [Fact]
+    public void Every_field_and_non_ascii_extra_values_keep_their_key()
+    {
+        var transaction = new PostbackTransaction
+        {
+            SubId1 = "pub-7781",
+            SubId2 = "spring sale/email",
+            SubId3 = "a&b=c",
+            SubId4 = "7f3c2a9e",
+            SubId5 = "café",
+            OrderNumber = "ORD-2026-000123",
+            SaleAmount = 129.95m,
+            CommissionAmount = 12.99m,
+            ClickId = "0b7e4f2a",
+            SalesId = "551234987",
+            EventTime = EventTime,
+            ProgramId = "184422",
+        };
+        transaction.Extra["clickid"] = "c-1";
+        transaction.Extra["café"] = "naïve ✓";
+
+        IdempotencyKey.For(Custom, transaction).Should().Be("F0kcQWRUIBaUqsektSX-X_4dAVkz9A70");
+        IdempotencyKey.For(Custom, new PostbackTransaction()).Should().Be("TrAM21PoRGl_m-NWhjjP35zEyOcoLhmo");
+    }
+
+    [Fact]
+    public void A_value_longer_than_the_first_buffer_keeps_its_key()
+    {
+        IdempotencyKey.For(Typed, new PostbackTransaction { SubId1 = new string('x', 3000) }).Should().Be("gl6ujSzxLJeiL24lAaPIdDgtczrEB4zl");
+    }
+
+    [Fact]
+    public void A_rendered_request_keeps_its_key()
+    {
+        IdempotencyKey.For(new PostbackRequest { EndpointName = "raw", Url = "https://partner.example/pb?a=1" })
+            .Should().Be("kGhMx0RhrXOI_hqo9Csym_ss_aocK13a");
+        IdempotencyKey.For(new PostbackRequest { EndpointName = "raw", Url = "https://partner.example/pb", Method = PostbackHttpMethod.Post, Body = "{\"a\":\"é\"}", ContentType = "application/json" })
+            .Should().Be("7KSu6Hp8XbCf4e0DOmDNXYzEp1B3qv0B");
+    }
+}
