@@ -80,14 +80,22 @@ internal sealed class DefaultPostbackSender(
 
         // What the URL alone shows (scheme, port, a literal address, localhost) is refused before any attempt; the
         // connection callback checks the resolved addresses of everything else.
-        var verdict = policies.Current.EvaluateUri(uri);
+        var verdict = policies.For(settings).EvaluateUri(uri);
         if (!verdict.IsAllowed)
         {
             return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri, UrlTemplate = request.UrlTemplate });
         }
 
         var key = PostbackRequestBuilder.KeyOf(request);
-        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started, SingleAttempt = singleAttempt };
+        var state = new PostbackSendState
+        {
+            EndpointName = request.EndpointName,
+            Host = host,
+            Authority = PartnerPipelines.AuthorityOf(uri, host),
+            Options = settings,
+            StartTimestamp = started,
+            SingleAttempt = singleAttempt,
+        };
 
         using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
         {
@@ -127,9 +135,12 @@ internal sealed class DefaultPostbackSender(
             var client = httpClientFactory.CreateClient(PostbackHttpPipeline.HttpClientName);
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             // Bytes, decoded tolerantly: a charset .NET does not know must not turn a delivered postback into a failure.
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            // The capture handler already holds them, unless a custom strategy replaced the content.
+            var bytes = response.Content is CapturedContent captured
+                ? captured.Body
+                : await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             var body = ResponseBodyDecoder.Decode(bytes, response.Content.Headers.ContentType?.CharSet, state.BodyTruncated);
-            result = FromResponse(request, state, key, (int)response.StatusCode, body);
+            result = FromResponse(request, uri, state, key, (int)response.StatusCode, body);
             if (singleAttempt && result.Outcome == PostbackOutcome.Failed && result.RetryAfter is null)
             {
                 // No retry strategy read it: the outbox schedules the next attempt with it, within its own bounds.
@@ -165,10 +176,11 @@ internal sealed class DefaultPostbackSender(
             result = Failed(request, state, key, PostbackErrorTypes.Unexpected, ExceptionText.Describe(ex));
         }
 
-        return Finish(activity, result with { RequestUri = uri, UrlTemplate = request.UrlTemplate }, singleAttempt);
+        // A response's result already names its URL; only the failures are copied to add it.
+        return Finish(activity, result.RequestUri is null ? result with { RequestUri = uri, UrlTemplate = request.UrlTemplate } : result, singleAttempt);
     }
 
-    private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
+    private PostbackResult FromResponse(PostbackRequest request, Uri uri, PostbackSendState state, string key, int status, string body)
     {
         var elapsed = time.GetElapsedTime(state.StartTimestamp);
         var (outcome, errorType, message) = status switch
@@ -197,6 +209,8 @@ internal sealed class DefaultPostbackSender(
             ErrorMessage = message,
             RetryAfter = errorType == PostbackErrorTypes.RetryAfterTooLong ? state.RetryAfterRefused : null,
             IdempotencyKey = key,
+            RequestUri = uri,
+            UrlTemplate = request.UrlTemplate,
         };
     }
 

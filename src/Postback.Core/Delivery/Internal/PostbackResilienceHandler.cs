@@ -13,7 +13,11 @@ internal sealed class PostbackResilienceHandler(PartnerPipelines pipelines) : De
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var partner = pipelines.Get(PartnerPipelines.AuthorityOf(request.RequestUri!));
+        // The sender found the authority and read the options once for the whole send; a request sent on this client
+        // by anything else finds its own.
+        var partner = request.Options.TryGetValue(PostbackSendState.Key, out var state)
+            ? pipelines.Get(state.Authority, state.Options)
+            : pipelines.Get(PartnerPipelines.AuthorityOf(request.RequestUri!));
         partner.ThrowIfRefused();
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);

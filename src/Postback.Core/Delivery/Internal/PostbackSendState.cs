@@ -15,6 +15,9 @@ internal sealed class PostbackSendState
 
     public required string Host { get; init; }
 
+    /// <summary>The partner's key in <see cref="PartnerPipelines"/> (<see cref="PartnerPipelines.AuthorityOf(Uri, string)"/>), found once per send.</summary>
+    public required string Authority { get; init; }
+
     public required PostbackOptions Options { get; init; }
 
     public required long StartTimestamp { get; init; }

@@ -52,10 +52,20 @@ internal sealed class ResponseCaptureHandler : DelegatingHandler
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            var captured = new ByteArrayContent(body);
-            foreach (var header in original.Headers)
+            var captured = new CapturedContent(body);
+            // The non-validated view walks the stored values as they are: no parsing, and no array per header.
+            foreach (var header in original.Headers.NonValidated)
             {
-                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                if (header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (header.Value.Count == 1)
+                {
+                    captured.Headers.TryAddWithoutValidation(header.Key, header.Value.ToString());
+                }
+                else
                 {
                     captured.Headers.TryAddWithoutValidation(header.Key, header.Value);
                 }
