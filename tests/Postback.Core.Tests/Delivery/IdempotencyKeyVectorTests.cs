@@ -55,6 +55,15 @@ public sealed class IdempotencyKeyVectorTests
     }
 
     [Fact]
+    public void Lone_surrogates_keep_their_key()
+    {
+        // Invalid UTF-16 is hashed as U+FFFD wherever it stands, at the end or the start of a value or beside a valid pair.
+        var transaction = new PostbackTransaction { SubId1 = "a\uD800", SubId2 = "\uDC00b", Extra = { ["clickid"] = "\uD83D\uDE00x\uD83D" } };
+
+        IdempotencyKey.For(Custom, transaction).Should().Be("0lzNzSkuNtqii1lp6hsIMFWWUl5xpIEi");
+    }
+
+    [Fact]
     public void A_rendered_request_keeps_its_key()
     {
         IdempotencyKey.For(new PostbackRequest { EndpointName = "raw", Url = "https://partner.example/pb?a=1" })
