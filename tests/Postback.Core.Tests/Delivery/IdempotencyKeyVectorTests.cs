@@ -1,3 +1,7 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Postback.Internal;
 
 namespace Postback.Tests.Delivery;
@@ -45,6 +49,7 @@ public sealed class IdempotencyKeyVectorTests
         transaction.Extra["café"] = "naïve ✓";
 
         IdempotencyKey.For(Custom, transaction).Should().Be("F0kcQWRUIBaUqsektSX-X_4dAVkz9A70");
+        Reference(Custom, transaction).Should().Be("F0kcQWRUIBaUqsektSX-X_4dAVkz9A70", "the reference reading is the shipped derivation");
         IdempotencyKey.For(Custom, new PostbackTransaction()).Should().Be("TrAM21PoRGl_m-NWhjjP35zEyOcoLhmo");
     }
 
@@ -71,4 +76,81 @@ public sealed class IdempotencyKeyVectorTests
         IdempotencyKey.For(new PostbackRequest { EndpointName = "raw", Url = "https://partner.example/pb", Method = PostbackHttpMethod.Post, Body = "{\"a\":\"é\"}", ContentType = "application/json" })
             .Should().Be("7KSu6Hp8XbCf4e0DOmDNXYzEp1B3qv0B");
     }
+
+    [Fact]
+    public void Every_typed_field_is_in_the_key_as_a_generic_reading_of_the_enum_puts_it()
+    {
+        var empty = IdempotencyKey.For(Typed, new PostbackTransaction());
+        Reference(Typed, new PostbackTransaction()).Should().Be(empty);
+
+        foreach (var field in Enum.GetValues<PostbackField>().Where(f => f != PostbackField.Custom))
+        {
+            // Set through reflection, so a field added to the enum (and the transaction) is covered without editing this test.
+            var transaction = new PostbackTransaction();
+            var property = typeof(PostbackTransaction).GetProperty(field.ToString())!;
+            property.SetValue(transaction, SampleFor(property.PropertyType, field));
+
+            var key = IdempotencyKey.For(Typed, transaction);
+            key.Should().Be(Reference(Typed, transaction), $"the key reads {field} as the generic reading does");
+            key.Should().NotBe(empty, $"{field} is part of the key");
+        }
+    }
+
+    // Boxed on purpose: the value goes to PropertyInfo.SetValue.
+#pragma warning disable CA1859
+    private static object SampleFor(Type type, PostbackField field)
+    {
+        if (type == typeof(string))
+        {
+            return "v-" + field;
+        }
+
+        if (type == typeof(decimal?))
+        {
+            return (object)(12.50m + (int)field);
+        }
+
+        if (type == typeof(DateTimeOffset?))
+        {
+            return (object)EventTime.AddMinutes((int)field);
+        }
+
+        throw new InvalidOperationException($"No sample for {field} of type {type}.");
+    }
+#pragma warning restore CA1859
+
+    /// <summary>The key as it was first derived: every typed field through GetValue, in enum order, one canonical line each.</summary>
+    private static string Reference(PostbackEndpoint endpoint, PostbackTransaction transaction)
+    {
+        var text = new StringBuilder();
+        Line(text, "endpoint", PostbackValueKind.Text, endpoint.Name);
+        foreach (var field in Enum.GetValues<PostbackField>().Where(f => f != PostbackField.Custom))
+        {
+            var value = transaction.GetValue(MacroDefinition.ForField(field.ToString(), field));
+            switch (value.Kind)
+            {
+                case PostbackValueKind.Text or PostbackValueKind.None:
+                    Line(text, field.ToString(), value.IsEmpty ? PostbackValueKind.None : value.Kind, value.IsEmpty ? string.Empty : value.Text!);
+                    break;
+                case PostbackValueKind.Decimal:
+                    Line(text, field.ToString(), value.Kind, value.DecimalValue.ToString(CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    Line(text, field.ToString(), value.Kind, value.Int64Value.ToString(CultureInfo.InvariantCulture));
+                    break;
+            }
+        }
+
+        foreach (var key in endpoint.CustomKeys)
+        {
+            transaction.Extra.TryGetValue(key, out var extra);
+            Line(text, "x:" + key, string.IsNullOrEmpty(extra) ? PostbackValueKind.None : PostbackValueKind.Text, extra ?? string.Empty);
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+        return Base64Url.EncodeToString(hash.AsSpan(0, 24));
+    }
+
+    private static void Line(StringBuilder text, string name, PostbackValueKind kind, string value) =>
+        text.Append(name).Append(':').Append((int)kind).Append(':').Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value).Append('\n');
 }

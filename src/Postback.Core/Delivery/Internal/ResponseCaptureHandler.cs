@@ -61,6 +61,14 @@ internal sealed class ResponseCaptureHandler : DelegatingHandler
                     continue;
                 }
 
+                // Parsed once here, and the parsed value handed over: the sender reads its charset, and a value that
+                // was already parsed is not written out as text only to be parsed again.
+                if (header.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && original.Headers.ContentType is { } contentType)
+                {
+                    captured.Headers.ContentType = contentType;
+                    continue;
+                }
+
                 if (header.Value.Count == 1)
                 {
                     captured.Headers.TryAddWithoutValidation(header.Key, header.Value.ToString());
