@@ -97,7 +97,7 @@ internal sealed class DefaultPostbackSender(
             SingleAttempt = singleAttempt,
         };
 
-        using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
+        using var message = new PostbackRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri, state)
         {
             // HTTP/3 would bypass the connection callback that later guards where requests may go.
             Version = HttpVersion.Version11,
@@ -126,8 +126,6 @@ internal sealed class DefaultPostbackSender(
                 }
             }
         }
-
-        message.Options.Set(PostbackSendState.Key, state);
 
         PostbackResult result;
         try

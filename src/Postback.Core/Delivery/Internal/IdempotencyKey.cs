@@ -164,23 +164,30 @@ internal static class IdempotencyKey
 
         public void Append(string name, PostbackValueKind kind, ReadOnlySpan<char> value)
         {
-            Span<char> header = stackalloc char[32];
-            var n = 0;
-            header[n++] = ':';
-            header[n++] = (char)('0' + (int)kind);
-            header[n++] = ':';
-            // An int has at most 10 digits, in a header of 32.
-            if (!value.Length.TryFormat(header[n..], out var digits, default, CultureInfo.InvariantCulture))
+            // One capacity check per line, written in place: name, ':', kind, ':', length (at most 10 digits), ':', value, '\n'.
+            var most = name.Length + 14 + value.Length + 1;
+            if (_length + most > _chars.Length)
+            {
+                Grow(most);
+            }
+
+            var line = _chars.AsSpan(_length);
+            name.CopyTo(line);
+            var n = name.Length;
+            line[n++] = ':';
+            line[n++] = (char)('0' + (int)kind);
+            line[n++] = ':';
+            if (!value.Length.TryFormat(line[n..], out var digits, default, CultureInfo.InvariantCulture))
             {
                 throw new InvalidOperationException("The idempotency key's length header did not fit.");
             }
 
             n += digits;
-            header[n++] = ':';
-            Write(name);
-            Write(header[..n]);
-            Write(value);
-            Write("\n");
+            line[n++] = ':';
+            value.CopyTo(line[n..]);
+            n += value.Length;
+            line[n++] = '\n';
+            _length += n;
         }
 
         public readonly string Hash()
@@ -206,18 +213,12 @@ internal static class IdempotencyKey
             _chars = [];
         }
 
-        private void Write(ReadOnlySpan<char> text)
+        private void Grow(int more)
         {
-            if (_length + text.Length > _chars.Length)
-            {
-                var larger = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + text.Length));
-                _chars.AsSpan(0, _length).CopyTo(larger);
-                ArrayPool<char>.Shared.Return(_chars);
-                _chars = larger;
-            }
-
-            text.CopyTo(_chars.AsSpan(_length));
-            _length += text.Length;
+            var larger = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + more));
+            _chars.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<char>.Shared.Return(_chars);
+            _chars = larger;
         }
     }
 }

@@ -101,7 +101,7 @@ internal static class PostbackHttpPipeline
     {
         // From the context, not the response: an attempt that timed out or failed to connect has no response.
         var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
-        if (request is not null && request.Options.TryGetValue(PostbackSendState.Key, out var state))
+        if (PostbackSendState.Of(request) is { } state)
         {
             telemetry.RecordRetry(state.EndpointName);
             if (!logger.IsEnabled(LogLevel.Information))

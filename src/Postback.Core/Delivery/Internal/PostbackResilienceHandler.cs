@@ -15,7 +15,7 @@ internal sealed class PostbackResilienceHandler(PartnerPipelines pipelines) : De
     {
         // The sender found the authority and read the options once for the whole send; a request sent on this client
         // by anything else finds its own.
-        var partner = request.Options.TryGetValue(PostbackSendState.Key, out var state)
+        var partner = PostbackSendState.Of(request) is { } state
             ? pipelines.Get(state.Authority, state.Options)
             : pipelines.Get(PartnerPipelines.AuthorityOf(request.RequestUri!));
         partner.ThrowIfRefused();

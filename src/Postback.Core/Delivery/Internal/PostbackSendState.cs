@@ -7,7 +7,8 @@ namespace Postback.Internal;
 /// <summary>What one send carries through the HTTP pipeline, so every layer can name the endpoint and count attempts.</summary>
 internal sealed class PostbackSendState
 {
-    public static readonly HttpRequestOptionsKey<PostbackSendState> Key = new("Postback.Core.SendState");
+    /// <summary>Returns the state of a postback's request, or <see langword="null"/> for any other request.</summary>
+    public static PostbackSendState? Of(HttpRequestMessage? request) => (request as PostbackRequestMessage)?.State;
 
     private int _attempts;
 

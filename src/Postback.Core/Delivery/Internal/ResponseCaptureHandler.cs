@@ -15,7 +15,7 @@ internal sealed class ResponseCaptureHandler : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Options.TryGetValue(PostbackSendState.Key, out var state);
+        var state = PostbackSendState.Of(request);
         state?.CountAttempt();
 
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
