@@ -7,18 +7,16 @@ using System.Threading.Tasks;
 namespace Postback.Internal;
 
 /// <summary>
-/// The innermost handler: counts each attempt and reads at most <see cref="PostbackOptions.MaxResponseBodyBytes"/> of
-/// the body while the attempt is still running, so the attempt timeout covers the body and a huge or endless response
-/// cannot hold memory or the attempt. The rest of the body is dropped with the connection.
+/// The innermost step of each attempt (<see cref="PostbackResilienceHandler"/> runs it in the pipeline's callback):
+/// reads at most <see cref="PostbackOptions.MaxResponseBodyBytes"/> of the body while the attempt is still running, so
+/// the attempt timeout covers the body and a huge or endless response cannot hold memory or the attempt. The rest of
+/// the body is dropped with the connection.
 /// </summary>
-internal sealed class ResponseCaptureHandler : DelegatingHandler
+/// <remarks>A step of the callback rather than a handler of its own: one handler layer less on every send.</remarks>
+internal static class ResponseCapture
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public static async ValueTask<HttpResponseMessage> CaptureAsync(HttpResponseMessage response, PostbackSendState? state, CancellationToken cancellationToken)
     {
-        var state = PostbackSendState.Of(request);
-        state?.CountAttempt();
-
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (state is not null)
         {
             state.LastStatusCode = (int)response.StatusCode;
