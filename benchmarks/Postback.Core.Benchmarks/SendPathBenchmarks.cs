@@ -12,6 +12,7 @@ namespace Postback.Benchmarks;
 /// <see cref="HttpClient.SendAsync(HttpRequestMessage)"/> row shows what no pipeline at all costs.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn] // the machines are shared and noisy: the median ratio is read beside the mean one
 public class SendPathBenchmarks : IDisposable
 {
     private const string Template = "https://partner.example/pixel.track?sid=#fobs#&orderid=#on#&amount=#sa#&commission=#ca#&date=#et#";
