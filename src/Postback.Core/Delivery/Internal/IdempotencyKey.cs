@@ -80,6 +80,8 @@ internal static class IdempotencyKey
     /// <summary>Length-prefixed "name:kind:length:value" lines, so no choice of values can make two transactions serialise alike.</summary>
     private struct Canonical(int capacity) : IDisposable
     {
+        private const int StackBytes = 2048;
+
         private char[] _chars = ArrayPool<char>.Shared.Rent(capacity);
         private int _length;
 
@@ -177,12 +179,26 @@ internal static class IdempotencyKey
             line[n++] = ':';
             line[n++] = (char)('0' + (int)kind);
             line[n++] = ':';
-            if (!value.Length.TryFormat(line[n..], out var digits, default, CultureInfo.InvariantCulture))
+            // Most values are shorter than 100 characters: their one or two digits are written without a formatter.
+            var length = value.Length;
+            if (length < 10)
+            {
+                line[n++] = (char)('0' + length);
+            }
+            else if (length < 100)
+            {
+                line[n++] = (char)('0' + (length / 10));
+                line[n++] = (char)('0' + (length % 10));
+            }
+            else if (length.TryFormat(line[n..], out var digits, default, CultureInfo.InvariantCulture))
+            {
+                n += digits;
+            }
+            else
             {
                 throw new InvalidOperationException("The idempotency key's length header did not fit.");
             }
 
-            n += digits;
             line[n++] = ':';
             value.CopyTo(line[n..]);
             n += value.Length;
@@ -193,17 +209,23 @@ internal static class IdempotencyKey
         public readonly string Hash()
         {
             var chars = _chars.AsSpan(0, _length);
-            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length));
+            var most = Encoding.UTF8.GetMaxByteCount(chars.Length);
+            // A typical key's text (a few hundred characters) is encoded on the stack; only a long one rents.
+            byte[]? rented = most > StackBytes ? ArrayPool<byte>.Shared.Rent(most) : null;
             try
             {
+                Span<byte> bytes = rented is null ? stackalloc byte[StackBytes] : rented;
                 var count = Encoding.UTF8.GetBytes(chars, bytes);
                 Span<byte> hash = stackalloc byte[32];
-                SHA256.HashData(bytes.AsSpan(0, count), hash);
+                SHA256.HashData(bytes[..count], hash);
                 return Base64Url.EncodeToString(hash[..24]);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(bytes);
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
             }
         }
 
