@@ -135,7 +135,7 @@ internal sealed class DefaultPostbackSender(
             var client = httpClientFactory.CreateClient(PostbackHttpPipeline.HttpClientName);
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             // Bytes, decoded tolerantly: a charset .NET does not know must not turn a delivered postback into a failure.
-            // The capture handler already holds them, unless a custom strategy replaced the content.
+            // The capture step (ResponseCapture) already holds them, unless a custom strategy replaced the content.
             var bytes = response.Content is CapturedContent captured
                 ? captured.Body
                 : await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
