@@ -187,6 +187,33 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_meter_listener_that_starts_after_sends_began_gets_every_later_send_with_its_tags()
+    {
+        // Nothing is recorded while nobody listens (the tags are not even built); a listener that comes later must
+        // still get every send from then on, with the same instruments and tags.
+        await using var receiver = await KestrelReceiver.StartAsync();
+        await using var services = Build();
+        var sender = services.GetRequiredService<IPostbackSender>();
+        var endpoint = Endpoint("late-listener", receiver.BaseUrl + "/pb?sid=#fobs#");
+        (await sender.SendAsync(endpoint, new PostbackTransaction { SubId1 = Secret })).IsDelivered.Should().BeTrue();
+
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        using var duration = new MetricCollector<double>(meterFactory, PostbackTelemetryNames.SourceName, PostbackTelemetryNames.SendDuration);
+        using var sends = new MetricCollector<long>(meterFactory, PostbackTelemetryNames.SourceName, PostbackTelemetryNames.Sends);
+        receiver.Enqueue(KestrelReceiver.Respond(404));
+        await sender.SendAsync(endpoint, new PostbackTransaction { SubId1 = Secret });
+        await sender.SendAsync(endpoint, new PostbackTransaction { SubId1 = Secret });
+
+        sends.GetMeasurementSnapshot().Select(m => m.Tags[PostbackTelemetryNames.OutcomeTag]).Should().Equal("rejected", "delivered");
+        sends.GetMeasurementSnapshot()[0].Tags.Should().Contain(PostbackTelemetryNames.EndpointTag, "late-listener")
+            .And.Contain(PostbackTelemetryNames.StatusCodeTag, 404)
+            .And.Contain(PostbackTelemetryNames.ErrorTypeTag, PostbackErrorTypes.HttpError);
+        duration.GetMeasurementSnapshot().Should().HaveCount(2);
+        duration.GetMeasurementSnapshot()[1].Tags.Should().Contain(PostbackTelemetryNames.OutcomeTag, "delivered")
+            .And.Contain(PostbackTelemetryNames.StatusCodeTag, 200);
+    }
+
+    [Fact]
     public async Task A_retry_after_a_timeout_is_counted_and_logged()
     {
         await using var receiver = await KestrelReceiver.StartAsync();

@@ -20,6 +20,8 @@ internal sealed class DefaultPostbackSender(
     TimeProvider time,
     ILogger<DefaultPostbackSender> logger) : IPostbackSender
 {
+    private KnownAuthority? _lastAuthority;
+
     public ValueTask<PostbackResult> SendAsync(PostbackEndpoint endpoint, PostbackTransaction transaction, CancellationToken cancellationToken = default) =>
         SendEndpointAsync(endpoint, transaction, idempotencyKey: null, singleAttempt: false, cancellationToken);
 
@@ -80,16 +82,24 @@ internal sealed class DefaultPostbackSender(
 
         // What the URL alone shows (scheme, port, a literal address, localhost) is refused before any attempt; the
         // connection callback checks the resolved addresses of everything else.
-        var verdict = policies.Current.EvaluateUri(uri);
+        var verdict = policies.For(settings).EvaluateUri(uri);
         if (!verdict.IsAllowed)
         {
             return Finish(activity, Blocked(request.EndpointName, host, 0, time.GetElapsedTime(started), $"The destination '{host}' is not allowed: {verdict.Reason}.") with { RequestUri = uri, UrlTemplate = request.UrlTemplate });
         }
 
         var key = PostbackRequestBuilder.KeyOf(request);
-        var state = new PostbackSendState { EndpointName = request.EndpointName, Host = host, Options = settings, StartTimestamp = started, SingleAttempt = singleAttempt };
+        var state = new PostbackSendState
+        {
+            EndpointName = request.EndpointName,
+            Host = host,
+            Authority = AuthorityOf(uri, host),
+            Options = settings,
+            StartTimestamp = started,
+            SingleAttempt = singleAttempt,
+        };
 
-        using var message = new HttpRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri)
+        using var message = new PostbackRequestMessage(request.Method == PostbackHttpMethod.Post ? HttpMethod.Post : HttpMethod.Get, uri, state)
         {
             // HTTP/3 would bypass the connection callback that later guards where requests may go.
             Version = HttpVersion.Version11,
@@ -119,17 +129,18 @@ internal sealed class DefaultPostbackSender(
             }
         }
 
-        message.Options.Set(PostbackSendState.Key, state);
-
         PostbackResult result;
         try
         {
             var client = httpClientFactory.CreateClient(PostbackHttpPipeline.HttpClientName);
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             // Bytes, decoded tolerantly: a charset .NET does not know must not turn a delivered postback into a failure.
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            // The capture step (ResponseCapture) already holds them, unless a custom strategy replaced the content.
+            var bytes = response.Content is CapturedContent captured
+                ? captured.Body
+                : await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             var body = ResponseBodyDecoder.Decode(bytes, response.Content.Headers.ContentType?.CharSet, state.BodyTruncated);
-            result = FromResponse(request, state, key, (int)response.StatusCode, body);
+            result = FromResponse(request, uri, state, key, (int)response.StatusCode, body);
             if (singleAttempt && result.Outcome == PostbackOutcome.Failed && result.RetryAfter is null)
             {
                 // No retry strategy read it: the outbox schedules the next attempt with it, within its own bounds.
@@ -165,10 +176,28 @@ internal sealed class DefaultPostbackSender(
             result = Failed(request, state, key, PostbackErrorTypes.Unexpected, ExceptionText.Describe(ex));
         }
 
-        return Finish(activity, result with { RequestUri = uri, UrlTemplate = request.UrlTemplate }, singleAttempt);
+        // A response's result already names its URL; only the failures are copied to add it.
+        return Finish(activity, result.RequestUri is null ? result with { RequestUri = uri, UrlTemplate = request.UrlTemplate } : result, singleAttempt);
     }
 
-    private PostbackResult FromResponse(PostbackRequest request, PostbackSendState state, string key, int status, string body)
+    /// <summary>
+    /// The partner key of the URL, reused while consecutive sends go to the same scheme, host and port (most sends of
+    /// a process go to a few partners): a comparison instead of building the string again.
+    /// </summary>
+    private string AuthorityOf(Uri uri, string host)
+    {
+        var last = Volatile.Read(ref _lastAuthority);
+        if (last is not null && last.Port == uri.Port && string.Equals(last.Host, host, StringComparison.Ordinal) && string.Equals(last.Scheme, uri.Scheme, StringComparison.Ordinal))
+        {
+            return last.Authority;
+        }
+
+        var authority = PartnerPipelines.AuthorityOf(uri, host);
+        Volatile.Write(ref _lastAuthority, new KnownAuthority(uri.Scheme, host, uri.Port, authority));
+        return authority;
+    }
+
+    private PostbackResult FromResponse(PostbackRequest request, Uri uri, PostbackSendState state, string key, int status, string body)
     {
         var elapsed = time.GetElapsedTime(state.StartTimestamp);
         var (outcome, errorType, message) = status switch
@@ -197,6 +226,8 @@ internal sealed class DefaultPostbackSender(
             ErrorMessage = message,
             RetryAfter = errorType == PostbackErrorTypes.RetryAfterTooLong ? state.RetryAfterRefused : null,
             IdempotencyKey = key,
+            RequestUri = uri,
+            UrlTemplate = request.UrlTemplate,
         };
     }
 
@@ -258,4 +289,6 @@ internal sealed class DefaultPostbackSender(
 
         return result;
     }
+
+    private sealed record KnownAuthority(string Scheme, string Host, int Port, string Authority);
 }

@@ -17,8 +17,8 @@ namespace Postback.Internal;
 /// <remarks>
 /// <see cref="IOptionsMonitor{TOptions}"/> hands over only values that validated; an invalid reload leaves it with
 /// nothing cached, and every read throws again (rethrowing to whoever called <c>Reload()</c> is its own behaviour).
-/// So the monitor is asked only while the configuration is known to be good; after a rejected reload the last valid
-/// value is returned until a valid one arrives.
+/// So the monitor is asked only until a first value validated; from then on every valid value arrives through
+/// <c>OnChange</c> and is kept, and after a rejected reload the last valid value is returned until a valid one arrives.
 /// </remarks>
 internal sealed class LastValidPostbackOptions : IDisposable
 {
@@ -65,14 +65,28 @@ internal sealed class LastValidPostbackOptions : IDisposable
         : throw new OptionsValidationException(Options.DefaultName, typeof(PostbackOptions), [problem]);
 
     /// <summary>Gets the options in force, or says why there are none: the options never validated.</summary>
+    /// <remarks>
+    /// Read on every send, so the common case is two plain reads: the monitor hands every value that validates to
+    /// <see cref="Accept"/>, which keeps it here, and an invalid reload sets <c>_rejected</c>. The monitor is asked only
+    /// before the first valid value arrived.
+    /// </remarks>
     public bool TryGet([NotNullWhen(true)] out PostbackOptions? options, [NotNullWhen(false)] out string? problem)
     {
+        options = Volatile.Read(ref _last);
+        if (options is not null)
+        {
+            problem = null;
+            return true;
+        }
+
         if (Volatile.Read(ref _rejected) == 0)
         {
             try
             {
                 options = _monitor.CurrentValue;
-                Volatile.Write(ref _last, options);
+                // Only if nothing newer arrived meanwhile: Accept may have stored a later value.
+                Interlocked.CompareExchange(ref _last, options, null);
+                options = Volatile.Read(ref _last)!;
                 problem = null;
                 return true;
             }
@@ -83,13 +97,6 @@ internal sealed class LastValidPostbackOptions : IDisposable
                     Reject(ex);
                 }
             }
-        }
-
-        options = Volatile.Read(ref _last);
-        if (options is not null)
-        {
-            problem = null;
-            return true;
         }
 
         problem = $"The postback options are invalid, and no valid options were loaded before: {Volatile.Read(ref _problem) ?? "see the log"}";

@@ -11,6 +11,16 @@ internal sealed class PartnerPipeline(string authority, PostbackOptions options,
 {
     private long _openUntilTicks;
     private long _refuseUntilTicks;
+    private long _lastUsed;
+
+    /// <summary>Gets or sets the use stamp (<see cref="PartnerPipelines"/>' use clock) at which this pipeline was last placed in the recency order.</summary>
+    public long PlacedAt { get; set; }
+
+    /// <summary>Gets the use stamp of the last send through this pipeline; racy by design, it only orders eviction.</summary>
+    public long LastUsed => Volatile.Read(ref _lastUsed);
+
+    /// <summary>Stamps a use; a plain write, so the send path takes no lock and contends on nothing.</summary>
+    public void Used(long stamp) => Volatile.Write(ref _lastUsed, stamp);
 
     public string Authority { get; } = authority;
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading;
@@ -16,6 +17,9 @@ namespace Postback.Internal;
 /// however many hosts a host macro produces (<see cref="PostbackCircuitBreakerOptions.MaxHosts"/>).
 /// </summary>
 /// <remarks>
+/// A send finds its partner without a lock (a concurrent dictionary) and stamps it with a use count; the recency list is
+/// brought up to date from those stamps only when a new partner needs room, under the lock. The bound holds because
+/// partners are only added under the lock, after making room.
 /// Eviction never closes an open circuit early. It takes the least recently used partner whose circuit is not open;
 /// when the oldest ones are all open, it takes the oldest and remembers until when its circuit is open (in a set of
 /// four times the bound, where an expired entry, else the one whose break ends soonest, makes room), and a pipeline built again for that authority refuses until then.
@@ -38,8 +42,11 @@ internal sealed class PartnerPipelines
     private readonly ResilienceCustomization[] _customizations;
     private readonly TelemetryOptions _telemetryOptions;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, LinkedListNode<PartnerPipeline>> _live = new(StringComparer.Ordinal);
-    private readonly LinkedList<PartnerPipeline> _recency = new(); // most recently used first
+    // Read without the lock; written only under it.
+    private readonly ConcurrentDictionary<string, PartnerPipeline> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkedListNode<PartnerPipeline>> _nodes = new(StringComparer.Ordinal);
+    private readonly LinkedList<PartnerPipeline> _recency = new(); // most recently placed first
+    private long _useClock;
     private readonly Dictionary<string, DateTimeOffset> _openEvicted = new(StringComparer.Ordinal);
 
     public PartnerPipelines(
@@ -65,7 +72,7 @@ internal sealed class PartnerPipelines
         {
             lock (_gate)
             {
-                return _live.Count;
+                return _nodes.Count;
             }
         }
     }
@@ -83,42 +90,51 @@ internal sealed class PartnerPipelines
     }
 
     /// <summary>The key of a request's partner: scheme, host and port (never the user info, which a value could fill).</summary>
-    public static string AuthorityOf(Uri uri) => string.Concat(uri.Scheme, "://", uri.IdnHost, ":", uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public static string AuthorityOf(Uri uri) => AuthorityOf(uri, uri.IdnHost);
+
+    /// <summary>The key of a request's partner, for a caller that already has the URL's <see cref="Uri.IdnHost"/>.</summary>
+    public static string AuthorityOf(Uri uri, string idnHost) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{uri.Scheme}://{idnHost}:{uri.Port}");
 
     /// <summary>Returns the partner's pipeline, building it (for the current options) when it is not live.</summary>
-    public PartnerPipeline Get(string authority)
-    {
-        var options = _options.Current;
-        lock (_gate)
-        {
-            if (_live.TryGetValue(authority, out var node) && ReferenceEquals(node.Value.Options, options))
-            {
-                if (node != _recency.First)
-                {
-                    _recency.Remove(node);
-                    _recency.AddFirst(node);
-                }
+    public PartnerPipeline Get(string authority) => Get(authority, _options.Current);
 
-                return node.Value;
+    /// <summary>Returns the partner's pipeline for these options (the ones the send read), building it when it is not live.</summary>
+    public PartnerPipeline Get(string authority, PostbackOptions options)
+    {
+        if (_live.TryGetValue(authority, out var live) && ReferenceEquals(live.Options, options))
+        {
+            // Only a partner that is not already the most recent takes a new stamp: a hot partner writes nothing shared.
+            var clock = Volatile.Read(ref _useClock);
+            if (live.LastUsed != clock)
+            {
+                live.Used(Interlocked.Increment(ref _useClock));
             }
+
+            return live;
         }
 
+        return GetOrBuild(authority, options);
+    }
+
+    private PartnerPipeline GetOrBuild(string authority, PostbackOptions options)
+    {
         // Built outside the lock: a pipeline takes microseconds, and other partners should not wait for it.
         var built = Build(authority, options);
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            if (_live.TryGetValue(authority, out var node))
+            if (_nodes.TryGetValue(authority, out var node))
             {
                 if (ReferenceEquals(node.Value.Options, options))
                 {
+                    node.Value.Used(Interlocked.Increment(ref _useClock));
                     return node.Value; // another send built it first
                 }
 
                 // The options were reloaded: the new pipeline keeps an open circuit open.
                 built.RefuseUntil(node.Value.OpenUntil);
-                _recency.Remove(node);
-                _live.Remove(authority);
+                Remove(node);
             }
 
             if (_openEvicted.Remove(authority, out var until) && until > now)
@@ -127,13 +143,60 @@ internal sealed class PartnerPipelines
             }
 
             var bound = Math.Max(1, options.CircuitBreaker.MaxHosts);
-            while (_live.Count >= bound)
+            if (_nodes.Count >= bound)
+            {
+                Reorder();
+            }
+
+            while (_nodes.Count >= bound)
             {
                 EvictOne(now, bound);
             }
 
-            _live[authority] = _recency.AddFirst(built);
+            var stamp = Interlocked.Increment(ref _useClock);
+            built.Used(stamp);
+            built.PlacedAt = stamp;
+            _nodes[authority] = _recency.AddFirst(built);
+            _live[authority] = built;
             return built;
+        }
+    }
+
+    /// <summary>
+    /// Moves the partners used since they were placed to the front, in the order of their last use, so the old end of
+    /// the list holds the least recently used ones again. It stops once eviction has enough unused partners to choose
+    /// from; each use moves a partner at most once, so the work is paid per use, not per partner.
+    /// </summary>
+    private void Reorder()
+    {
+        List<LinkedListNode<PartnerPipeline>>? used = null;
+        var unused = 0;
+        for (var node = _recency.Last; node is not null && unused <= EvictionScan;)
+        {
+            var previous = node.Previous;
+            if (node.Value.LastUsed != node.Value.PlacedAt)
+            {
+                _recency.Remove(node);
+                (used ??= []).Add(node);
+            }
+            else
+            {
+                unused++;
+            }
+
+            node = previous;
+        }
+
+        if (used is null)
+        {
+            return;
+        }
+
+        used.Sort(static (a, b) => a.Value.LastUsed.CompareTo(b.Value.LastUsed));
+        foreach (var node in used)
+        {
+            node.Value.PlacedAt = node.Value.LastUsed;
+            _recency.AddFirst(node);
         }
     }
 
@@ -163,7 +226,8 @@ internal sealed class PartnerPipelines
     private void Remove(LinkedListNode<PartnerPipeline> node)
     {
         _recency.Remove(node);
-        _live.Remove(node.Value.Authority);
+        _nodes.Remove(node.Value.Authority);
+        _live.TryRemove(node.Value.Authority, out _);
     }
 
     private void ForgetOneRemembered(DateTimeOffset now)

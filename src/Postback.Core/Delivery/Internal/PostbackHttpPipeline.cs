@@ -13,8 +13,8 @@ namespace Postback.Internal;
 
 /// <summary>
 /// The postback HTTP client, from the outside in: the partner's pipeline (<see cref="PostbackResilienceHandler"/>: the
-/// total timeout, retries, the partner authority's circuit breaker, the attempt timeout), the response capture, and a
-/// primary handler that guards every connection. <see cref="PostbackHandlerFilter"/> runs after every other
+/// total timeout, retries, the partner authority's circuit breaker, the attempt timeout, and in each attempt the
+/// response capture), and a primary handler that guards every connection. <see cref="PostbackHandlerFilter"/> runs after every other
 /// configuration of the client and keeps it so.
 /// </summary>
 internal static class PostbackHttpPipeline
@@ -30,10 +30,8 @@ internal static class PostbackHttpPipeline
             .RemoveAllLoggers() // the factory's loggers write the URL, path values included; ours log endpoint and host only
             .ConfigurePrimaryHttpMessageHandler(static provider => CreatePrimaryHandler(provider.GetRequiredService<LastValidPostbackOptions>().Current));
 
+        // It also reads the (bounded) body inside each attempt, so the attempt timeout covers it (ResponseCapture).
         httpClient.AddHttpMessageHandler(static provider => new PostbackResilienceHandler(provider.GetRequiredService<PartnerPipelines>()));
-
-        // Innermost: inside the attempt timeout, so reading the (bounded) body is part of the attempt.
-        httpClient.AddHttpMessageHandler(static () => new ResponseCaptureHandler());
     }
 
     /// <summary>
@@ -101,7 +99,7 @@ internal static class PostbackHttpPipeline
     {
         // From the context, not the response: an attempt that timed out or failed to connect has no response.
         var request = args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage;
-        if (request is not null && request.Options.TryGetValue(PostbackSendState.Key, out var state))
+        if (PostbackSendState.Of(request) is { } state)
         {
             telemetry.RecordRetry(state.EndpointName);
             if (!logger.IsEnabled(LogLevel.Information))

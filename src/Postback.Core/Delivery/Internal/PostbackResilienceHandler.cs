@@ -7,13 +7,19 @@ namespace Postback.Internal;
 
 /// <summary>
 /// Runs each request through its partner's pipeline (<see cref="PartnerPipelines"/>): the total timeout, the retries,
-/// the partner's circuit breaker and the attempt timeout. The only resilience handler the postback client keeps.
+/// the partner's circuit breaker and the attempt timeout, and in each attempt the bounded read of the body
+/// (<see cref="ResponseCapture"/>). The only resilience handler the postback client keeps.
 /// </summary>
 internal sealed class PostbackResilienceHandler(PartnerPipelines pipelines) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var partner = pipelines.Get(PartnerPipelines.AuthorityOf(request.RequestUri!));
+        // The sender found the authority and read the options once for the whole send; a request sent on this client
+        // by anything else finds its own.
+        var send = PostbackSendState.Of(request);
+        var partner = send is not null
+            ? pipelines.Get(send.Authority, send.Options)
+            : pipelines.Get(PartnerPipelines.AuthorityOf(request.RequestUri!));
         partner.ThrowIfRefused();
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -25,7 +31,10 @@ internal sealed class PostbackResilienceHandler(PartnerPipelines pipelines) : De
                 {
                     try
                     {
+                        // Counted before it is sent, read within it: the attempt timeout covers the body too.
+                        state.Send?.CountAttempt();
                         var response = await state.Handler.SendInnerAsync(state.Request, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+                        response = await ResponseCapture.CaptureAsync(response, state.Send, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
                         return Outcome.FromResult(response);
                     }
                     catch (System.Exception ex)
@@ -34,7 +43,7 @@ internal sealed class PostbackResilienceHandler(PartnerPipelines pipelines) : De
                     }
                 },
                 context,
-                (Handler: this, Request: request)).ConfigureAwait(false);
+                (Handler: this, Request: request, Send: send)).ConfigureAwait(false);
 
             outcome.ThrowIfException();
             return outcome.Result!;

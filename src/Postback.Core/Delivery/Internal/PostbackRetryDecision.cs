@@ -21,7 +21,7 @@ internal static class PostbackRetryDecision
 
         if (args.Outcome.Result is { } response
             && GetRetryAfter(response, time) is { } delay
-            && response.RequestMessage?.Options.TryGetValue(PostbackSendState.Key, out var state) == true)
+            && PostbackSendState.Of(response.RequestMessage) is { } state)
         {
             // Honour Retry-After only when it fits: within the cap, and before the total timeout would end the wait anyway.
             var remaining = state.Options.TotalTimeout - time.GetElapsedTime(state.StartTimestamp);
@@ -50,9 +50,7 @@ internal static class PostbackRetryDecision
 
     /// <summary>The outbox's sends make one attempt each: its durable schedule does the retrying.</summary>
     private static bool IsSingleAttempt(RetryPredicateArguments<HttpResponseMessage> args) =>
-        (args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage) is { } request
-        && request.Options.TryGetValue(PostbackSendState.Key, out var state)
-        && state.SingleAttempt;
+        PostbackSendState.Of(args.Context.GetRequestMessage() ?? args.Outcome.Result?.RequestMessage) is { SingleAttempt: true };
 
     public static TimeSpan? GetRetryAfter(HttpResponseMessage response, TimeProvider time)
     {

@@ -7,13 +7,17 @@ namespace Postback.Internal;
 /// <summary>What one send carries through the HTTP pipeline, so every layer can name the endpoint and count attempts.</summary>
 internal sealed class PostbackSendState
 {
-    public static readonly HttpRequestOptionsKey<PostbackSendState> Key = new("Postback.Core.SendState");
+    /// <summary>Returns the state of a postback's request, or <see langword="null"/> for any other request.</summary>
+    public static PostbackSendState? Of(HttpRequestMessage? request) => (request as PostbackRequestMessage)?.State;
 
     private int _attempts;
 
     public required string EndpointName { get; init; }
 
     public required string Host { get; init; }
+
+    /// <summary>The partner's key in <see cref="PartnerPipelines"/> (<see cref="PartnerPipelines.AuthorityOf(Uri, string)"/>), found once per send.</summary>
+    public required string Authority { get; init; }
 
     public required PostbackOptions Options { get; init; }
 

@@ -47,6 +47,12 @@ internal static class ResponseBodyDecoder
 
     private static Encoding? Known(string? charset)
     {
+        // What nearly every partner declares: no trimming, no look-up by name.
+        if (string.Equals(charset, "utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return Encoding.UTF8;
+        }
+
         var name = charset?.Trim().Trim('"');
         if (string.IsNullOrEmpty(name))
         {

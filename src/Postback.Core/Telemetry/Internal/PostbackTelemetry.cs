@@ -29,6 +29,12 @@ internal sealed class PostbackTelemetry
 
     public void Record(PostbackResult result)
     {
+        // Nobody listens (no MeterListener, no exporter): the tag list would be built for nothing.
+        if (!_sends.Enabled && !_duration.Enabled)
+        {
+            return;
+        }
+
         var tags = new TagList
         {
             { PostbackTelemetryNames.EndpointTag, result.EndpointName },
@@ -52,8 +58,13 @@ internal sealed class PostbackTelemetry
         }
     }
 
-    public void RecordRetry(string endpointName) =>
-        _retries.Add(1, new TagList { { PostbackTelemetryNames.EndpointTag, endpointName } });
+    public void RecordRetry(string endpointName)
+    {
+        if (_retries.Enabled)
+        {
+            _retries.Add(1, new TagList { { PostbackTelemetryNames.EndpointTag, endpointName } });
+        }
+    }
 
     public static void Complete(Activity? activity, PostbackResult result)
     {

@@ -7,18 +7,16 @@ using System.Threading.Tasks;
 namespace Postback.Internal;
 
 /// <summary>
-/// The innermost handler: counts each attempt and reads at most <see cref="PostbackOptions.MaxResponseBodyBytes"/> of
-/// the body while the attempt is still running, so the attempt timeout covers the body and a huge or endless response
-/// cannot hold memory or the attempt. The rest of the body is dropped with the connection.
+/// The innermost step of each attempt (<see cref="PostbackResilienceHandler"/> runs it in the pipeline's callback):
+/// reads at most <see cref="PostbackOptions.MaxResponseBodyBytes"/> of the body while the attempt is still running, so
+/// the attempt timeout covers the body and a huge or endless response cannot hold memory or the attempt. The rest of
+/// the body is dropped with the connection.
 /// </summary>
-internal sealed class ResponseCaptureHandler : DelegatingHandler
+/// <remarks>A step of the callback rather than a handler of its own: one handler layer less on every send.</remarks>
+internal static class ResponseCapture
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public static async ValueTask<HttpResponseMessage> CaptureAsync(HttpResponseMessage response, PostbackSendState? state, CancellationToken cancellationToken)
     {
-        request.Options.TryGetValue(PostbackSendState.Key, out var state);
-        state?.CountAttempt();
-
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (state is not null)
         {
             state.LastStatusCode = (int)response.StatusCode;
@@ -52,10 +50,28 @@ internal sealed class ResponseCaptureHandler : DelegatingHandler
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            var captured = new ByteArrayContent(body);
-            foreach (var header in original.Headers)
+            var captured = new CapturedContent(body);
+            // The non-validated view walks the stored values as they are: no parsing, and no array per header.
+            foreach (var header in original.Headers.NonValidated)
             {
-                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                if (header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                // Parsed once here, and the parsed value handed over: the sender reads its charset, and a value that
+                // was already parsed is not written out as text only to be parsed again.
+                if (header.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && original.Headers.ContentType is { } contentType)
+                {
+                    captured.Headers.ContentType = contentType;
+                    continue;
+                }
+
+                if (header.Value.Count == 1)
+                {
+                    captured.Headers.TryAddWithoutValidation(header.Key, header.Value.ToString());
+                }
+                else
                 {
                     captured.Headers.TryAddWithoutValidation(header.Key, header.Value);
                 }
