@@ -210,6 +210,22 @@ public static class ChaosHarness
             Timeout = TimeSpan.FromSeconds(30),
         };
 
+        // What a user would otherwise write: a factory client with the standard resilience pipeline on the same kind
+        // of handler. Diagnosis only: it shows what the resilience layer alone costs at this rate.
+        var standardServices = new ServiceCollection();
+        standardServices.AddHttpClient("standard")
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                UseProxy = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            })
+            .AddStandardResilienceHandler();
+        await using var standardProvider = standardServices.BuildServiceProvider();
+        var standardFactory = standardProvider.GetRequiredService<IHttpClientFactory>();
+
         var sender = host.Services.GetRequiredService<IPostbackSender>();
         var endpoint = new PostbackEndpoint("noop-direct", PostbackTemplate.Parse(receiver.BaseUrl + "/pb?on=#on#"));
         var factory = host.Services.GetRequiredService<IHttpClientFactory>();
@@ -234,8 +250,13 @@ public static class ChaosHarness
                     .GetAsync(url + prefix + i.ToString(CultureInfo.InvariantCulture), ct);
                 return response.IsSuccessStatusCode;
             }),
+            (prefix, count) => ConcurrentLoopAsync(count, scenario.Concurrency, scenario.Patience, async (i, ct) =>
+            {
+                using var response = await standardFactory.CreateClient("standard").GetAsync(url + prefix + i.ToString(CultureInfo.InvariantCulture), ct);
+                return response.IsSuccessStatusCode;
+            }),
         };
-        string[] names = ["q", "r", "s", "p"];
+        string[] names = ["q", "r", "s", "p", "t"];
 
         // Warm-up rounds first (round numbers 0 and below), then the measured rounds (1 and up).
         var failures = new int[sides.Length];
@@ -252,7 +273,7 @@ public static class ChaosHarness
                 perSecond[side] = scenario.Postbacks / elapsed.TotalSeconds;
             }
 
-            rounds.Add(new ThroughputRound(perSecond[0], perSecond[1], perSecond[2], perSecond[3]) { Round = round + 1 });
+            rounds.Add(new ThroughputRound(perSecond[0], perSecond[1], perSecond[2], perSecond[3], perSecond[4]) { Round = round + 1 });
         }
 
         await host.StopAsync(TimeSpan.FromSeconds(5));
@@ -264,7 +285,7 @@ public static class ChaosHarness
             PerSide: perSide,
             QueueDelivered: tally.Delivered,
             QueueNotDelivered: tally.Reported - tally.Delivered,
-            OtherFailures: failures[1] + failures[2] + failures[3],
+            OtherFailures: failures[1] + failures[2] + failures[3] + failures[4],
             ReceiverHits: receiver.HitCount,
             ExpectedHits: perSide * sides.Length);
     }
@@ -716,7 +737,7 @@ public sealed record IsolationReport(IsolationScenario Scenario, IReadOnlyList<I
 /// <param name="RawPerSecond">A raw HttpClient loop: plain SocketsHttpHandler, same URLs, same concurrency.</param>
 /// <param name="SenderPerSecond">Diagnosis: the library's IPostbackSender called directly, same concurrency, no queue.</param>
 /// <param name="PipelinePerSecond">Diagnosis: the library's named HttpClient (resilience pipeline, guard, capture handler) with plain GETs, no sender.</param>
-public sealed record ThroughputRound(double QueuePerSecond, double RawPerSecond, double SenderPerSecond, double PipelinePerSecond)
+public sealed record ThroughputRound(double QueuePerSecond, double RawPerSecond, double SenderPerSecond, double PipelinePerSecond, double StandardPerSecond)
 {
     public double Ratio => QueuePerSecond / RawPerSecond;
 
@@ -745,6 +766,8 @@ public sealed record ThroughputReport(
 
     public double PipelinePerSecond => IsolationReport.Median(Measured.Select(r => r.PipelinePerSecond));
 
+    public double StandardPerSecond => IsolationReport.Median(Measured.Select(r => r.StandardPerSecond));
+
     private IEnumerable<ThroughputRound> Measured => Rounds.Where(r => !r.IsWarmUp);
 
     /// <summary>Gets the median of the per-round ratios queue / raw (the sides of a round ran back to back; see <see cref="IsolationReport.Ratio"/>).</summary>
@@ -756,14 +779,14 @@ public sealed record ThroughputReport(
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Throughput: {s.Postbacks} postbacks per round and side to a no-op receiver (200, empty body), concurrency {s.Concurrency}, library defaults otherwise")
             .AppendLine()
-            .AppendLine("| Round | Queue postbacks/s | Raw HttpClient loop requests/s | Queue / raw | Sender direct (diagnosis) | Library HttpClient, plain GET (diagnosis) |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|");
+            .AppendLine("| Round | Queue postbacks/s | Raw HttpClient loop requests/s | Queue / raw | Sender direct (diagnosis) | Library HttpClient, plain GET (diagnosis) | Standard resilience pipeline, plain GET (diagnosis) |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var round in Rounds)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {(round.IsWarmUp ? "warm-up" : round.Round)} | {round.QueuePerSecond:F0} | {round.RawPerSecond:F0} | {round.Ratio:P1} | {round.SenderPerSecond:F0} | {round.PipelinePerSecond:F0} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {(round.IsWarmUp ? "warm-up" : round.Round)} | {round.QueuePerSecond:F0} | {round.RawPerSecond:F0} | {round.Ratio:P1} | {round.SenderPerSecond:F0} | {round.PipelinePerSecond:F0} | {round.StandardPerSecond:F0} |");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"| median | {QueuePerSecond:F0} | {RawPerSecond:F0} | {Ratio:P1} | {SenderPerSecond:F0} | {PipelinePerSecond:F0} |")
+        text.AppendLine(CultureInfo.InvariantCulture, $"| median | {QueuePerSecond:F0} | {RawPerSecond:F0} | {Ratio:P1} | {SenderPerSecond:F0} | {PipelinePerSecond:F0} | {StandardPerSecond:F0} |")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Median of the per-round ratios queue / raw: {Ratio:P1} (target at least 80%). Queue delivered {QueueDelivered}, not delivered {QueueNotDelivered}; failures on the other sides {OtherFailures}; receiver hits {ReceiverHits} of {ExpectedHits}.");
         return text.ToString();
