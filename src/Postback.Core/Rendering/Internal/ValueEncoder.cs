@@ -27,20 +27,28 @@ internal static class ValueEncoder
     public const string UpperHex = "0123456789ABCDEF";
 
 
-    public static bool IsUnreserved(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(Unreserved);
-
     public static bool IsValidRaw(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(RawSafe);
 
     /// <summary>Percent-encodes UTF-8 as RFC 3986 asks (uppercase hex, unreserved characters kept); with <paramref name="form"/>, as a form body.</summary>
     /// <remarks>An unpaired surrogate cannot be UTF-8; it becomes U+FFFD (<c>%EF%BF%BD</c>), as with <see cref="Uri.EscapeDataString(string)"/>.</remarks>
-    public static bool TryPercentEncode(ReadOnlySpan<char> value, Span<char> destination, ref int written, bool form)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryPercentEncode(ReadOnlySpan<char> value, Span<char> destination, ref int written, bool form = false)
+    {
+        // Most ids need no encoding at all: one vectorized scan, then one copy. The loop below handles the rest.
+        var first = value.IndexOfAnyExcept(form ? FormSafe : Unreserved);
+        return first < 0 ? TryWrite(value, destination, ref written) : TryPercentEncodeFrom(value, first, destination, ref written, form);
+    }
+
+    /// <summary>Percent-encodes a value whose first character needing encoding is at <paramref name="first"/>.</summary>
+    private static bool TryPercentEncodeFrom(ReadOnlySpan<char> value, int first, Span<char> destination, ref int written, bool form)
     {
         var safe = form ? FormSafe : Unreserved;
         Span<byte> utf8 = stackalloc byte[4];
+        var run = first;
         while (!value.IsEmpty)
         {
-            // Copy the run that needs no encoding in one go: most ids are entirely unreserved.
-            if (!TryCopyRun(ref value, value.IndexOfAnyExcept(safe), destination, ref written))
+            // Copy the run that needs no encoding in one go.
+            if (!TryCopyRun(ref value, run, destination, ref written))
             {
                 return false;
             }
@@ -66,6 +74,7 @@ internal static class ValueEncoder
                 }
 
                 value = value[1..];
+                run = value.IndexOfAnyExcept(safe);
                 continue;
             }
 
@@ -90,6 +99,7 @@ internal static class ValueEncoder
             }
 
             value = value[consumed..];
+            run = value.IndexOfAnyExcept(safe);
         }
 
         return true;

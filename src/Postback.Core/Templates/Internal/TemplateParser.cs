@@ -245,6 +245,15 @@ internal static class TemplateParser
             }
         }
 
+        foreach (ref var token in tokens)
+        {
+            if (token.Kind == TokenKind.Macro)
+            {
+                token.Writer = TransactionRenderer.WriterFor(in token);
+                token.Field = token.Macro?.Field ?? PostbackField.Custom;
+            }
+        }
+
         parsed = new ParsedTemplate(tokens.ToArray(), new UrlRegions(host, port, path), schemeEnd);
         return true;
     }

@@ -36,4 +36,10 @@ internal struct TemplateToken
     /// loop takes its inline fast paths. Set once the context is known.
     /// </summary>
     public bool IsPlain;
+
+    /// <summary>What rendering from a <see cref="PostbackTransaction"/> writes for this token; set once the context is known.</summary>
+    public TransactionWriter Writer;
+
+    /// <summary>The transaction field a <see cref="TransactionWriter.PercentEncodedText"/> or <see cref="TransactionWriter.FormEncodedText"/> token reads, copied from its macro so the loop need not follow the reference.</summary>
+    public PostbackField Field;
 }

@@ -1,0 +1,181 @@
+using System;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace Postback.Internal;
+
+/// <summary>
+/// The render loop for a <see cref="PostbackTransaction"/>, the library's own value type. Each token's writer was
+/// chosen at parse time (<see cref="TemplateToken.Writer"/>), so a macro costs one switch, a direct field read and the
+/// one encoder it needs: no <see cref="PostbackValue"/> is built and no kind-and-context dispatch runs. Anything
+/// without a dedicated writer (a missing value, a default, a format, a JSON or host context) goes through
+/// <see cref="TemplateRenderer.WriteMacro"/>, exactly as the general loop does, so both loops render identically.
+/// </summary>
+internal static class TransactionRenderer
+{
+    /// <summary>Chooses a token's writer; called once the parser knows the token's context.</summary>
+    public static TransactionWriter WriterFor(in TemplateToken token)
+    {
+        if (token.Kind != TokenKind.Macro)
+        {
+            return TransactionWriter.Literal;
+        }
+
+        if (token.Macro is null || token.FormatKind != MacroFormat.Default)
+        {
+            return TransactionWriter.Value;
+        }
+
+        // IsPlain: default format in the path, query, fragment or user-info, where text is percent-encoded.
+        var form = token.Context == MacroContext.Form;
+        if (!token.IsPlain && !form)
+        {
+            return TransactionWriter.Value;
+        }
+
+        // What PostbackTransaction.GetValue returns for the field decides the writer; the macro's declared type only
+        // matters for formats and JSON, which never get here.
+        return token.Macro.Field switch
+        {
+            PostbackField.SubId1 or PostbackField.SubId2 or PostbackField.SubId3 or PostbackField.SubId4 or PostbackField.SubId5
+                or PostbackField.OrderNumber or PostbackField.ClickId or PostbackField.SalesId or PostbackField.ProgramId
+                or PostbackField.TrafficSource or PostbackField.PublisherId
+                => form ? TransactionWriter.FormEncodedText : TransactionWriter.PercentEncodedText,
+            PostbackField.SaleAmount => TransactionWriter.SaleAmount,
+            PostbackField.CommissionAmount => TransactionWriter.CommissionAmount,
+            PostbackField.EventTime => TransactionWriter.EventTime,
+            _ => TransactionWriter.Value,
+        };
+    }
+
+    /// <summary>Renders <paramref name="transaction"/> into <paramref name="destination"/>; the same contract as <see cref="TemplateRenderer.Render"/>.</summary>
+    public static WriteStatus Render(PostbackTemplate template, PostbackTransaction transaction, scoped Span<char> destination, out int written, out RenderFailure failure)
+    {
+        var text = template.Text;
+        var tokens = template.Tokens;
+        ref readonly var regions = ref template.Regions;
+        var marks = new RegionMarks();
+        written = 0;
+        failure = default;
+
+        for (var t = 0; t < tokens.Length; t++)
+        {
+            ref readonly var token = ref tokens[t];
+            if (regions.Any)
+            {
+                marks.Mark(in regions, t, written);
+            }
+
+            // Each case either writes the value and continues, or breaks to the general path: a missing or empty
+            // value (its default and the missing-value policy apply there) or a token with no dedicated writer.
+            switch (token.Writer)
+            {
+                case TransactionWriter.Literal:
+                    if (!text.AsSpan(token.Start, token.Length).TryCopyTo(destination[written..]))
+                    {
+                        return WriteStatus.TooSmall;
+                    }
+
+                    written += token.Length;
+                    continue;
+
+                case TransactionWriter.PercentEncodedText:
+                    if (transaction.GetText(token.Field) is { Length: > 0 } percentText)
+                    {
+                        if (!ValueEncoder.TryPercentEncode(percentText, destination, ref written))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        continue;
+                    }
+
+                    break;
+
+                case TransactionWriter.FormEncodedText:
+                    if (transaction.GetText(token.Field) is { Length: > 0 } formText)
+                    {
+                        if (!ValueEncoder.TryPercentEncode(formText, destination, ref written, form: true))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        continue;
+                    }
+
+                    break;
+
+                case TransactionWriter.SaleAmount:
+                    if (transaction.SaleAmount is { } sale)
+                    {
+                        if (!TryWriteDecimal(sale, destination, ref written))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        continue;
+                    }
+
+                    break;
+
+                case TransactionWriter.CommissionAmount:
+                    if (transaction.CommissionAmount is { } commission)
+                    {
+                        if (!TryWriteDecimal(commission, destination, ref written))
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        continue;
+                    }
+
+                    break;
+
+                case TransactionWriter.EventTime:
+                    if (transaction.EventTime is { } time)
+                    {
+                        if (destination.Length - written < IsoTime.EscapedLength)
+                        {
+                            return WriteStatus.TooSmall;
+                        }
+
+                        written += IsoTime.WriteEscaped(time.UtcTicks, destination[written..]);
+                        continue;
+                    }
+
+                    break;
+            }
+
+            var status = WriteValue(template, in token, transaction, destination, ref written, out var code);
+            if (status != WriteStatus.Done)
+            {
+                failure = new RenderFailure(code, t);
+                return status;
+            }
+        }
+
+        return regions.Any ? marks.Check(destination, written, tokens, in regions, out failure) : WriteStatus.Done;
+    }
+
+    // Invariant digits, '-' and '.' need no escaping in a URL part or a form body: straight into the destination.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryWriteDecimal(decimal value, Span<char> destination, ref int written)
+    {
+        if (!value.TryFormat(destination[written..], out var length, default, CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+
+        written += length;
+        return true;
+    }
+
+    /// <summary>The general path, out of line so the loop above keeps no scratch space of its own.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WriteStatus WriteValue(PostbackTemplate template, in TemplateToken token, PostbackTransaction transaction, Span<char> destination, ref int written, out PostbackRenderErrorCode code)
+    {
+        Span<char> scratch = stackalloc char[FormatSpec.MaxOutputLength];
+        var value = token.Macro is null ? default : transaction.GetValue(token.Macro);
+        return TemplateRenderer.WriteMacro(template.Text, in token, in value, template.Options.MissingValues, destination, ref written, scratch, out code);
+    }
+}
