@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 
 // As in the library: stackalloc'd buffers are fully written before they are read, so zeroing them is waste.
 [module: SkipLocalsInit]
@@ -10,9 +11,10 @@ namespace Postback.Benchmarks;
 
 /// <summary>
 /// The practical optimum: code written by hand for exactly one template, with no parsing, no lookups and no
-/// intermediate strings. Values are escaped with <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/>
-/// straight into the destination, decimals formatted there with <see cref="decimal.TryFormat(Span{char}, out int, ReadOnlySpan{char}, IFormatProvider?)"/>,
-/// and the event time formatted there with the "s" pattern, its two colons then escaped in place.
+/// intermediate strings. Values are percent-encoded straight into the destination (a vectorized scan and one copy
+/// when nothing needs escaping, as <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/> does, and
+/// an escaping loop without its temporary buffer otherwise), decimals formatted there with <see cref="decimal.TryFormat(Span{char}, out int, ReadOnlySpan{char}, IFormatProvider?)"/>,
+/// and the event time written there digit pair by digit pair with its colons already escaped (measured against the "s" pattern with the colons escaped in place: <see cref="TimeFormatBenchmarks"/>).
 /// </summary>
 internal static class HandWrittenRenderer
 {
@@ -221,6 +223,7 @@ internal static class HandWrittenRenderer
         return true;
     }
 
+    /// <summary>Writes a value percent-encoded as <see cref="Uri.EscapeDataString(string)"/> does: one vectorized scan and one copy when nothing needs escaping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Escaped(string? value, Span<char> destination, ref int pos)
     {
@@ -229,12 +232,95 @@ internal static class HandWrittenRenderer
             return true;
         }
 
-        if (!Uri.TryEscapeDataString(value, destination[pos..], out var n))
+        var first = value.AsSpan().IndexOfAnyExcept(Unreserved);
+        if (first < 0)
+        {
+            if (!value.TryCopyTo(destination[pos..]))
+            {
+                return false;
+            }
+
+            pos += value.Length;
+            return true;
+        }
+
+        return EscapedFrom(value, first, destination, ref pos);
+    }
+
+    /// <summary>
+    /// The escaping loop, written out rather than <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/>,
+    /// which builds the escaped text in a temporary buffer and copies it: unreserved runs are copied whole, everything
+    /// else is written as %XX per UTF-8 byte, an unpaired surrogate as U+FFFD.
+    /// </summary>
+    internal static bool EscapedFrom(ReadOnlySpan<char> value, int first, Span<char> destination, ref int pos)
+    {
+        Span<byte> utf8 = stackalloc byte[4];
+        var run = first;
+        while (true)
+        {
+            if (run < 0)
+            {
+                run = value.Length;
+            }
+
+            if (!value[..run].TryCopyTo(destination[pos..]))
+            {
+                return false;
+            }
+
+            pos += run;
+            value = value[run..];
+            if (value.IsEmpty)
+            {
+                return true;
+            }
+
+            var c = value[0];
+            if (c < 0x80)
+            {
+                if (!Hex((byte)c, destination, ref pos))
+                {
+                    return false;
+                }
+
+                value = value[1..];
+            }
+            else
+            {
+                if (Rune.DecodeFromUtf16(value, out var rune, out var consumed) != OperationStatus.Done)
+                {
+                    rune = Rune.ReplacementChar;
+                    consumed = 1;
+                }
+
+                var length = rune.EncodeToUtf8(utf8);
+                for (var i = 0; i < length; i++)
+                {
+                    if (!Hex(utf8[i], destination, ref pos))
+                    {
+                        return false;
+                    }
+                }
+
+                value = value[consumed..];
+            }
+
+            run = value.IndexOfAnyExcept(Unreserved);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Hex(byte b, Span<char> destination, ref int pos)
+    {
+        if (destination.Length - pos < 3)
         {
             return false;
         }
 
-        pos += n;
+        destination[pos] = '%';
+        destination[pos + 1] = "0123456789ABCDEF"[b >> 4];
+        destination[pos + 2] = "0123456789ABCDEF"[b & 0xF];
+        pos += 3;
         return true;
     }
 
@@ -256,7 +342,8 @@ internal static class HandWrittenRenderer
         return true;
     }
 
-    /// <summary>Writes yyyy-MM-ddTHH%3Amm%3AssZ: the "s" pattern straight into the destination, then the colons escaped in place.</summary>
+    /// <summary>Writes yyyy-MM-ddTHH%3Amm%3AssZ straight into the destination, the colons escaped as they are written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Time(DateTimeOffset? value, Span<char> destination, ref int pos)
     {
         if (value is not { } time)
@@ -269,11 +356,15 @@ internal static class HandWrittenRenderer
             return false;
         }
 
-        var s = destination.Slice(pos, EscapedTimeLength);
-        time.UtcDateTime.TryFormat(s, out _, "s", CultureInfo.InvariantCulture);
+        pos += WriteTimeDigits(time, destination[pos..]);
+        return true;
+    }
 
-        // 0123456789012345678       -> 012345678901234567890123
-        // yyyy-MM-ddTHH:mm:ss          yyyy-MM-ddTHH%3Amm%3AssZ
+    /// <summary>The "s" pattern straight into the destination, then the colons escaped in place.</summary>
+    internal static int WriteTimeSPattern(DateTimeOffset time, Span<char> destination)
+    {
+        var s = destination[..EscapedTimeLength];
+        time.UtcDateTime.TryFormat(s, out _, "s", CultureInfo.InvariantCulture);
         s[23] = 'Z';
         s[22] = s[18];
         s[21] = s[17];
@@ -285,8 +376,42 @@ internal static class HandWrittenRenderer
         s[15] = 'A';
         s[14] = '3';
         s[13] = '%';
-        pos += EscapedTimeLength;
-        return true;
+        return EscapedTimeLength;
+    }
+
+    /// <summary>The date computed once, then every digit pair and the escaped colons written in place.</summary>
+    internal static int WriteTimeDigits(DateTimeOffset time, Span<char> destination)
+    {
+        var s = destination[..EscapedTimeLength];
+        var ticks = time.UtcTicks;
+        new DateTime(ticks).Deconstruct(out int year, out int month, out int day);
+        var seconds = (uint)((ulong)ticks / TimeSpan.TicksPerSecond % 86400);
+        var minutes = seconds / 60;
+        Two(s, 0, (uint)year / 100);
+        Two(s, 2, (uint)year % 100);
+        s[4] = '-';
+        Two(s, 5, (uint)month);
+        s[7] = '-';
+        Two(s, 8, (uint)day);
+        s[10] = 'T';
+        Two(s, 11, minutes / 60);
+        s[13] = '%';
+        s[14] = '3';
+        s[15] = 'A';
+        Two(s, 16, minutes % 60);
+        s[18] = '%';
+        s[19] = '3';
+        s[20] = 'A';
+        Two(s, 21, seconds % 60);
+        s[23] = 'Z';
+        return EscapedTimeLength;
+    }
+
+    private static void Two(Span<char> s, int at, uint value)
+    {
+        var tens = value / 10;
+        s[at] = (char)('0' + tens);
+        s[at + 1] = (char)('0' + (value - (tens * 10)));
     }
 
     private static ReadOnlySpan<char> FormatNumber(decimal? value, Span<char> scratch)
