@@ -55,15 +55,18 @@ internal static class TransactionRenderer
         var tokens = template.Tokens;
         ref readonly var regions = ref template.Regions;
         var marks = new RegionMarks();
-        written = 0;
         failure = default;
 
+        // The position is a local whose address is never taken, so it stays in a register: the writers return what
+        // they wrote (or -1 when it does not fit) instead of advancing a reference.
+        var pos = 0;
+        int length;
         for (var t = 0; t < tokens.Length; t++)
         {
             ref readonly var token = ref tokens[t];
             if (regions.Any)
             {
-                marks.Mark(in regions, t, written);
+                marks.Mark(in regions, t, pos);
             }
 
             // Each case either writes the value and continues, or breaks to the general path: a missing or empty
@@ -71,22 +74,23 @@ internal static class TransactionRenderer
             switch (token.Writer)
             {
                 case TransactionWriter.Literal:
-                    if (!text.AsSpan(token.Start, token.Length).TryCopyTo(destination[written..]))
+                    if (!text.AsSpan(token.Start, token.Length).TryCopyTo(destination[pos..]))
                     {
-                        return WriteStatus.TooSmall;
+                        goto TooSmall;
                     }
 
-                    written += token.Length;
+                    pos += token.Length;
                     continue;
 
                 case TransactionWriter.PercentEncodedText:
                     if (transaction.GetText(token.Field) is { Length: > 0 } percentText)
                     {
-                        if (!ValueEncoder.TryPercentEncode(percentText, destination, ref written))
+                        if ((length = ValueEncoder.PercentEncode(percentText, destination[pos..])) < 0)
                         {
-                            return WriteStatus.TooSmall;
+                            goto TooSmall;
                         }
 
+                        pos += length;
                         continue;
                     }
 
@@ -95,11 +99,12 @@ internal static class TransactionRenderer
                 case TransactionWriter.FormEncodedText:
                     if (transaction.GetText(token.Field) is { Length: > 0 } formText)
                     {
-                        if (!ValueEncoder.TryPercentEncode(formText, destination, ref written, form: true))
+                        if ((length = ValueEncoder.PercentEncode(formText, destination[pos..], form: true)) < 0)
                         {
-                            return WriteStatus.TooSmall;
+                            goto TooSmall;
                         }
 
+                        pos += length;
                         continue;
                     }
 
@@ -108,11 +113,13 @@ internal static class TransactionRenderer
                 case TransactionWriter.SaleAmount:
                     if (transaction.SaleAmount is { } sale)
                     {
-                        if (!TryWriteDecimal(sale, destination, ref written))
+                        // Invariant digits, '-' and '.' need no escaping in a URL part or a form body.
+                        if (!sale.TryFormat(destination[pos..], out length, default, CultureInfo.InvariantCulture))
                         {
-                            return WriteStatus.TooSmall;
+                            goto TooSmall;
                         }
 
+                        pos += length;
                         continue;
                     }
 
@@ -121,11 +128,12 @@ internal static class TransactionRenderer
                 case TransactionWriter.CommissionAmount:
                     if (transaction.CommissionAmount is { } commission)
                     {
-                        if (!TryWriteDecimal(commission, destination, ref written))
+                        if (!commission.TryFormat(destination[pos..], out length, default, CultureInfo.InvariantCulture))
                         {
-                            return WriteStatus.TooSmall;
+                            goto TooSmall;
                         }
 
+                        pos += length;
                         continue;
                     }
 
@@ -134,48 +142,44 @@ internal static class TransactionRenderer
                 case TransactionWriter.EventTime:
                     if (transaction.EventTime is { } time)
                     {
-                        if (destination.Length - written < IsoTime.EscapedLength)
+                        if (destination.Length - pos < IsoTime.EscapedLength)
                         {
-                            return WriteStatus.TooSmall;
+                            goto TooSmall;
                         }
 
-                        written += IsoTime.WriteEscaped(time.UtcTicks, destination[written..]);
+                        pos += IsoTime.WriteEscaped(time.UtcTicks, destination[pos..]);
                         continue;
                     }
 
                     break;
             }
 
-            var status = WriteValue(template, in token, transaction, destination, ref written, out var code);
+            var status = WriteValue(template, in token, transaction, destination[pos..], out length, out var code);
             if (status != WriteStatus.Done)
             {
+                written = pos;
                 failure = new RenderFailure(code, t);
                 return status;
             }
+
+            pos += length;
         }
 
-        return regions.Any ? marks.Check(destination, written, tokens, in regions, out failure) : WriteStatus.Done;
-    }
+        written = pos;
+        return regions.Any ? marks.Check(destination, pos, tokens, in regions, out failure) : WriteStatus.Done;
 
-    // Invariant digits, '-' and '.' need no escaping in a URL part or a form body: straight into the destination.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool TryWriteDecimal(decimal value, Span<char> destination, ref int written)
-    {
-        if (!value.TryFormat(destination[written..], out var length, default, CultureInfo.InvariantCulture))
-        {
-            return false;
-        }
-
-        written += length;
-        return true;
+    TooSmall:
+        written = pos;
+        return WriteStatus.TooSmall;
     }
 
     /// <summary>The general path, out of line so the loop above keeps no scratch space of its own.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WriteStatus WriteValue(PostbackTemplate template, in TemplateToken token, PostbackTransaction transaction, Span<char> destination, ref int written, out PostbackRenderErrorCode code)
+    private static WriteStatus WriteValue(PostbackTemplate template, in TemplateToken token, PostbackTransaction transaction, Span<char> destination, out int written, out PostbackRenderErrorCode code)
     {
         Span<char> scratch = stackalloc char[FormatSpec.MaxOutputLength];
         var value = token.Macro is null ? default : transaction.GetValue(token.Macro);
+        written = 0;
         return TemplateRenderer.WriteMacro(template.Text, in token, in value, template.Options.MissingValues, destination, ref written, scratch, out code);
     }
 }

@@ -39,6 +39,21 @@ internal static class ValueEncoder
         return first < 0 ? TryWrite(value, destination, ref written) : TryPercentEncodeFrom(value, first, destination, ref written, form);
     }
 
+    /// <summary>Percent-encodes like <see cref="TryPercentEncode"/>, at the start of <paramref name="destination"/>.</summary>
+    /// <returns>The number of characters written, or -1 when <paramref name="destination"/> is too small.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PercentEncode(ReadOnlySpan<char> value, Span<char> destination, bool form = false)
+    {
+        var first = value.IndexOfAnyExcept(form ? FormSafe : Unreserved);
+        if (first < 0)
+        {
+            return value.TryCopyTo(destination) ? value.Length : -1;
+        }
+
+        var written = 0;
+        return TryPercentEncodeFrom(value, first, destination, ref written, form) ? written : -1;
+    }
+
     /// <summary>Percent-encodes a value whose first character needing encoding is at <paramref name="first"/>.</summary>
     private static bool TryPercentEncodeFrom(ReadOnlySpan<char> value, int first, Span<char> destination, ref int written, bool form)
     {
