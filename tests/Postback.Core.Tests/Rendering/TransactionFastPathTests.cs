@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Postback.Internal;
 
 namespace Postback.Tests.Rendering;
@@ -237,6 +238,24 @@ public sealed class TransactionFastPathTests
             var plain = time.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
             new string(buffer[..IsoTime.WriteUnescaped(time.Ticks, buffer)]).Should().Be(plain);
             new string(buffer[..IsoTime.WriteEscaped(time.Ticks, buffer)]).Should().Be(plain.Replace(":", "%3A", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Literal_runs_of_every_length_are_copied_exactly_and_nothing_around_them_is_written()
+    {
+        var text = string.Concat(Enumerable.Range(0, 200).Select(i => (char)('!' + (i % 90))));
+        for (var start = 0; start < 5; start++)
+        {
+            for (var length = 0; length <= 130; length++)
+            {
+                var output = new char[length + 20];
+                output.AsSpan().Fill('\uFFFF');
+                LiteralCopy.Copy(ref Unsafe.Add(ref LiteralCopy.Start(text), start), ref output[10], length);
+
+                new string(output, 10, length).Should().Be(text.Substring(start, length));
+                output.Take(10).Concat(output.Skip(10 + length)).Should().OnlyContain(c => c == '\uFFFF', "length {0} from {1}", length, start);
+            }
         }
     }
 

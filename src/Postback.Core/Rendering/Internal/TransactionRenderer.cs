@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Postback.Internal;
 
@@ -52,6 +53,7 @@ internal static class TransactionRenderer
     public static WriteStatus Render(PostbackTemplate template, PostbackTransaction transaction, scoped Span<char> destination, out int written, out RenderFailure failure)
     {
         var text = template.Text;
+        ref var textStart = ref LiteralCopy.Start(text);
         var tokens = template.Tokens;
         ref readonly var regions = ref template.Regions;
         var marks = new RegionMarks();
@@ -74,11 +76,13 @@ internal static class TransactionRenderer
             switch (token.Writer)
             {
                 case TransactionWriter.Literal:
-                    if (!text.AsSpan(token.Start, token.Length).TryCopyTo(destination[pos..]))
+                    // Start and length were set by the parser and lie within the text.
+                    if ((uint)token.Length > (uint)(destination.Length - pos))
                     {
                         goto TooSmall;
                     }
 
+                    LiteralCopy.Copy(ref Unsafe.Add(ref textStart, token.Start), ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), pos), token.Length);
                     pos += token.Length;
                     continue;
 
