@@ -87,7 +87,7 @@ internal static class TransactionRenderer
                     continue;
 
                 case TransactionWriter.PercentEncodedText:
-                    if (transaction.GetText(token.Field) is { Length: > 0 } percentText)
+                    if (transaction.GetText(token.Macro!.Field) is { Length: > 0 } percentText)
                     {
                         if ((length = ValueEncoder.PercentEncode(percentText, destination[pos..])) < 0)
                         {
@@ -101,7 +101,7 @@ internal static class TransactionRenderer
                     break;
 
                 case TransactionWriter.FormEncodedText:
-                    if (transaction.GetText(token.Field) is { Length: > 0 } formText)
+                    if (transaction.GetText(token.Macro!.Field) is { Length: > 0 } formText)
                     {
                         if ((length = ValueEncoder.PercentEncode(formText, destination[pos..], form: true)) < 0)
                         {

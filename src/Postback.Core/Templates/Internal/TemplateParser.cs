@@ -250,7 +250,6 @@ internal static class TemplateParser
             if (token.Kind == TokenKind.Macro)
             {
                 token.Writer = TransactionRenderer.WriterFor(in token);
-                token.Field = token.Macro?.Field ?? PostbackField.Custom;
             }
         }
 
