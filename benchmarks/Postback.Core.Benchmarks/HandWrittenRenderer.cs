@@ -79,35 +79,35 @@ internal static class HandWrittenRenderer
     {
         var pos = 0;
         if (Literal("https://postbacks.tracker.example/v2/conversion?sub1=", destination, ref pos)
-            && Escaped(tx.SubId1, destination, ref pos)
+            && EscapedCall(tx.SubId1, destination, ref pos)
             && Literal("&sub2=", destination, ref pos)
-            && Escaped(tx.SubId2, destination, ref pos)
+            && EscapedCall(tx.SubId2, destination, ref pos)
             && Literal("&sub3=", destination, ref pos)
-            && Escaped(tx.SubId3, destination, ref pos)
+            && EscapedCall(tx.SubId3, destination, ref pos)
             && Literal("&sub4=", destination, ref pos)
-            && Escaped(tx.SubId4, destination, ref pos)
+            && EscapedCall(tx.SubId4, destination, ref pos)
             && Literal("&sub5=", destination, ref pos)
-            && Escaped(tx.SubId5, destination, ref pos)
+            && EscapedCall(tx.SubId5, destination, ref pos)
             && Literal("&order_id=", destination, ref pos)
-            && Escaped(tx.OrderNumber, destination, ref pos)
+            && EscapedCall(tx.OrderNumber, destination, ref pos)
             && Literal("&amount=", destination, ref pos)
             && Number(tx.SaleAmount, destination, ref pos)
             && Literal("&commission=", destination, ref pos)
             && Number(tx.CommissionAmount, destination, ref pos)
             && Literal("&click_id=", destination, ref pos)
-            && Escaped(tx.ClickId, destination, ref pos)
+            && EscapedCall(tx.ClickId, destination, ref pos)
             && Literal("&sale_id=", destination, ref pos)
-            && Escaped(tx.SalesId, destination, ref pos)
+            && EscapedCall(tx.SalesId, destination, ref pos)
             && Literal("&event_time=", destination, ref pos)
             && Time(tx.EventTime, destination, ref pos)
             && Literal("&program_id=", destination, ref pos)
-            && Escaped(tx.ProgramId, destination, ref pos)
+            && EscapedCall(tx.ProgramId, destination, ref pos)
             && Literal("&txn=", destination, ref pos)
-            && Escaped(tx.SalesId, destination, ref pos)
+            && EscapedCall(tx.SalesId, destination, ref pos)
             && Literal("-", destination, ref pos)
-            && Escaped(tx.OrderNumber, destination, ref pos)
+            && EscapedCall(tx.OrderNumber, destination, ref pos)
             && Literal("&ref=", destination, ref pos)
-            && Escaped(tx.ClickId, destination, ref pos))
+            && EscapedCall(tx.ClickId, destination, ref pos))
         {
             written = pos;
             return true;
@@ -248,6 +248,14 @@ internal static class HandWrittenRenderer
     }
 
     /// <summary>
+    /// <see cref="Escaped"/> as a call, for the 15-macro template: inlining the vectorized scan at every one of its
+    /// twelve text macros takes the method past the JIT's inlining budget, after which the literal copies and property
+    /// reads stop being inlined (seen in its disassembly). A call per value keeps everything else inline.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool EscapedCall(string? value, Span<char> destination, ref int pos) => Escaped(value, destination, ref pos);
+
+    /// <summary>
     /// The escaping loop, written out rather than <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/>,
     /// which builds the escaped text in a temporary buffer and copies it: unreserved runs are copied whole, everything
     /// else is written as %XX per UTF-8 byte, an unpaired surrogate as U+FFFD.
@@ -380,6 +388,7 @@ internal static class HandWrittenRenderer
     }
 
     /// <summary>The date computed once, then every digit pair and the escaped colons written in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int WriteTimeDigits(DateTimeOffset time, Span<char> destination)
     {
         var s = destination[..EscapedTimeLength];
@@ -407,6 +416,7 @@ internal static class HandWrittenRenderer
         return EscapedTimeLength;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Two(Span<char> s, int at, uint value)
     {
         var tens = value / 10;
