@@ -50,7 +50,18 @@ internal static class TransactionRenderer
     }
 
     /// <summary>Renders <paramref name="transaction"/> into <paramref name="destination"/>; the same contract as <see cref="TemplateRenderer.Render"/>.</summary>
-    public static WriteStatus Render(PostbackTemplate template, PostbackTransaction transaction, scoped Span<char> destination, out int written, out RenderFailure failure)
+    public static WriteStatus Render(PostbackTemplate template, PostbackTransaction transaction, scoped Span<char> destination, out int written, out RenderFailure failure) =>
+        template.Regions.Any
+            ? Render<WithRegions>(template, transaction, destination, out written, out failure)
+            : Render<WithoutRegions>(template, transaction, destination, out written, out failure);
+
+    /// <summary>
+    /// The loop, compiled twice: with <see cref="WithRegions"/> it records and checks the host, port and path regions;
+    /// with <see cref="WithoutRegions"/> (most templates: no macro in those parts) the JIT drops that code, and the
+    /// test for it on every token.
+    /// </summary>
+    private static WriteStatus Render<TRegions>(PostbackTemplate template, PostbackTransaction transaction, scoped Span<char> destination, out int written, out RenderFailure failure)
+        where TRegions : struct
     {
         var text = template.Text;
         ref var textStart = ref LiteralCopy.Start(text);
@@ -66,26 +77,29 @@ internal static class TransactionRenderer
         for (var t = 0; t < tokens.Length; t++)
         {
             ref readonly var token = ref tokens[t];
-            if (regions.Any)
+            if (typeof(TRegions) == typeof(WithRegions))
             {
                 marks.Mark(in regions, t, pos);
+            }
+
+            // Literal runs are half the tokens: one predictable test before the switch for the rest.
+            if (token.Writer == TransactionWriter.Literal)
+            {
+                // Start and length were set by the parser and lie within the text.
+                if ((uint)token.Length > (uint)(destination.Length - pos))
+                {
+                    goto TooSmall;
+                }
+
+                LiteralCopy.Copy(ref Unsafe.Add(ref textStart, token.Start), ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), pos), token.Length);
+                pos += token.Length;
+                continue;
             }
 
             // Each case either writes the value and continues, or breaks to the general path: a missing or empty
             // value (its default and the missing-value policy apply there) or a token with no dedicated writer.
             switch (token.Writer)
             {
-                case TransactionWriter.Literal:
-                    // Start and length were set by the parser and lie within the text.
-                    if ((uint)token.Length > (uint)(destination.Length - pos))
-                    {
-                        goto TooSmall;
-                    }
-
-                    LiteralCopy.Copy(ref Unsafe.Add(ref textStart, token.Start), ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), pos), token.Length);
-                    pos += token.Length;
-                    continue;
-
                 case TransactionWriter.PercentEncodedText:
                     if (transaction.GetText(token.Macro!.Field) is { Length: > 0 } percentText)
                     {
@@ -170,7 +184,7 @@ internal static class TransactionRenderer
         }
 
         written = pos;
-        return regions.Any ? marks.Check(destination, pos, tokens, in regions, out failure) : WriteStatus.Done;
+        return typeof(TRegions) == typeof(WithRegions) ? marks.Check(destination, pos, tokens, in regions, out failure) : WriteStatus.Done;
 
     TooSmall:
         written = pos;
@@ -186,4 +200,10 @@ internal static class TransactionRenderer
         written = 0;
         return TemplateRenderer.WriteMacro(template.Text, in token, in value, template.Options.MissingValues, destination, ref written, scratch, out code);
     }
+
+    /// <summary>The template has a macro in its host, port or path.</summary>
+    private struct WithRegions;
+
+    /// <summary>The template has no macro in its host, port or path.</summary>
+    private struct WithoutRegions;
 }

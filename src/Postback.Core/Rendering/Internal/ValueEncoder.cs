@@ -26,6 +26,9 @@ internal static class ValueEncoder
 
     public const string UpperHex = "0123456789ABCDEF";
 
+    // The same digits as bytes: a ReadOnlySpan over constant data, which indexes without loading a string first.
+    private static ReadOnlySpan<byte> UpperHexDigits => "0123456789ABCDEF"u8;
+
 
     public static bool IsValidRaw(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(RawSafe);
 
@@ -57,7 +60,6 @@ internal static class ValueEncoder
     /// <summary>Percent-encodes a value whose first character needing encoding is at <paramref name="first"/>.</summary>
     private static bool TryPercentEncodeFrom(ReadOnlySpan<char> value, int first, Span<char> destination, ref int written, bool form)
     {
-        var safe = form ? FormSafe : Unreserved;
         Span<byte> utf8 = stackalloc byte[4];
         var run = first;
         while (!value.IsEmpty)
@@ -89,7 +91,7 @@ internal static class ValueEncoder
                 }
 
                 value = value[1..];
-                run = value.IndexOfAnyExcept(safe);
+                run = NextEscape(value, form);
                 continue;
             }
 
@@ -114,11 +116,17 @@ internal static class ValueEncoder
             }
 
             value = value[consumed..];
-            run = value.IndexOfAnyExcept(safe);
+            run = NextEscape(value, form);
         }
 
         return true;
     }
+
+    // Each branch names its static readonly SearchValues, so the JIT knows the exact type and inlines the scan; through
+    // a variable holding either one it makes a virtual call per run instead.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextEscape(ReadOnlySpan<char> value, bool form) =>
+        form ? value.IndexOfAnyExcept(FormSafe) : value.IndexOfAnyExcept(Unreserved);
 
     public static bool TryWrite(char c, Span<char> destination, ref int written)
     {
@@ -163,8 +171,8 @@ internal static class ValueEncoder
         }
 
         destination[written] = '%';
-        destination[written + 1] = UpperHex[b >> 4];
-        destination[written + 2] = UpperHex[b & 0xF];
+        destination[written + 1] = (char)UpperHexDigits[b >> 4];
+        destination[written + 2] = (char)UpperHexDigits[b & 0xF];
         written += 3;
         return true;
     }
