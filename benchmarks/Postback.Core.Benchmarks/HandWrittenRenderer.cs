@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 // As in the library: stackalloc'd buffers are fully written before they are read, so zeroing them is waste.
@@ -235,11 +237,13 @@ internal static class HandWrittenRenderer
         var first = value.AsSpan().IndexOfAnyExcept(Unreserved);
         if (first < 0)
         {
-            if (!value.TryCopyTo(destination[pos..]))
+            if (value.Length > destination.Length - pos)
             {
                 return false;
             }
 
+            // The library copies a value this way too (LiteralCopy): a Memmove call costs more than a short copy.
+            SmallCopy(ref MemoryMarshal.GetReference(value.AsSpan()), ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), pos), value.Length);
             pos += value.Length;
             return true;
         }
@@ -314,6 +318,61 @@ internal static class HandWrittenRenderer
             }
 
             run = value.IndexOfAnyExcept(Unreserved);
+        }
+    }
+
+    /// <summary>Two overlapping loads and stores of the widest size that fits: any length up to 32 characters without a call or a loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SmallCopy(ref char source, ref char destination, int length)
+    {
+        ref var src = ref Unsafe.As<char, byte>(ref source);
+        ref var dst = ref Unsafe.As<char, byte>(ref destination);
+        var bytes = (nuint)(uint)length * 2;
+        if (bytes >= 16)
+        {
+            if (bytes <= 32)
+            {
+                var head = Vector128.LoadUnsafe(ref src);
+                var tail = Vector128.LoadUnsafe(ref src, bytes - 16);
+                head.StoreUnsafe(ref dst);
+                tail.StoreUnsafe(ref dst, bytes - 16);
+                return;
+            }
+
+            if (bytes <= 64 && Vector256.IsHardwareAccelerated)
+            {
+                var head = Vector256.LoadUnsafe(ref src);
+                var tail = Vector256.LoadUnsafe(ref src, bytes - 32);
+                head.StoreUnsafe(ref dst);
+                tail.StoreUnsafe(ref dst, bytes - 32);
+                return;
+            }
+
+            Unsafe.CopyBlockUnaligned(ref dst, ref src, (uint)bytes);
+            return;
+        }
+
+        if (bytes >= 8)
+        {
+            var head = Unsafe.ReadUnaligned<ulong>(ref src);
+            var tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, bytes - 8));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, bytes - 8), tail);
+            return;
+        }
+
+        if (bytes >= 4)
+        {
+            var head = Unsafe.ReadUnaligned<uint>(ref src);
+            var tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, bytes - 4));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, bytes - 4), tail);
+            return;
+        }
+
+        if (bytes != 0)
+        {
+            destination = source;
         }
     }
 

@@ -97,15 +97,23 @@ internal static class TemplateRenderer
     /// The render loop: literal runs are copied, each macro's value is fetched once, formatted invariantly and
     /// encoded for its context. Host, port and path regions that hold a macro are validated once complete.
     /// </summary>
+    /// <remarks>
+    /// A <see cref="TransactionSource"/> goes to <see cref="TransactionRenderer"/>. The type test is on a struct type
+    /// argument, so the JIT compiles it away, and this method is small enough to inline into its callers.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static WriteStatus Render<TSource>(PostbackTemplate template, ref TSource source, scoped Span<char> destination, out int written, out RenderFailure failure)
         where TSource : IPostbackValueSource, allows ref struct
     {
-        // A struct type argument: the JIT compiles this test away, keeping one loop or the other.
-        if (typeof(TSource) == typeof(TransactionSource))
-        {
-            return TransactionRenderer.Render(template, Unsafe.As<TSource, TransactionSource>(ref source).Transaction, destination, out written, out failure);
-        }
+        return typeof(TSource) == typeof(TransactionSource)
+            ? TransactionRenderer.Render(template, Unsafe.As<TSource, TransactionSource>(ref source).Transaction, destination, out written, out failure)
+            : RenderValues(template, ref source, destination, out written, out failure);
+    }
 
+    /// <summary>The render loop for any value source: each value is fetched as a <see cref="PostbackValue"/>.</summary>
+    private static WriteStatus RenderValues<TSource>(PostbackTemplate template, ref TSource source, scoped Span<char> destination, out int written, out RenderFailure failure)
+        where TSource : IPostbackValueSource, allows ref struct
+    {
         var text = template.Text;
         var tokens = template.Tokens;
         ref readonly var regions = ref template.Regions;

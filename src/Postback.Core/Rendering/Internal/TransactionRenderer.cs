@@ -50,6 +50,7 @@ internal static class TransactionRenderer
     }
 
     /// <summary>Renders <paramref name="transaction"/> into <paramref name="destination"/>; the same contract as <see cref="TemplateRenderer.Render"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static WriteStatus Render(PostbackTemplate template, PostbackTransaction transaction, scoped Span<char> destination, out int written, out RenderFailure failure) =>
         template.Regions.Any
             ? Render<WithRegions>(template, transaction, destination, out written, out failure)

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Postback.Internal;
@@ -47,10 +48,17 @@ internal static class ValueEncoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PercentEncode(ReadOnlySpan<char> value, Span<char> destination, bool form = false)
     {
-        var first = value.IndexOfAnyExcept(form ? FormSafe : Unreserved);
+        var first = NextEscape(value, form);
         if (first < 0)
         {
-            return value.TryCopyTo(destination) ? value.Length : -1;
+            if (value.Length > destination.Length)
+            {
+                return -1;
+            }
+
+            // Copied without a call: ids are short, and a call costs the render loop its registers.
+            LiteralCopy.Copy(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(destination), value.Length);
+            return value.Length;
         }
 
         var written = 0;
