@@ -94,12 +94,12 @@ internal static class TemplateRenderer
     }
 
     /// <summary>
-    /// The render loop: literal runs are copied, each macro's value is fetched once, formatted invariantly and
-    /// encoded for its context. Host, port and path regions that hold a macro are validated once complete.
+    /// Renders into <paramref name="destination"/>: a <see cref="TransactionSource"/> through
+    /// <see cref="TransactionRenderer"/>, any other source through the general loop.
     /// </summary>
     /// <remarks>
-    /// A <see cref="TransactionSource"/> goes to <see cref="TransactionRenderer"/>. The type test is on a struct type
-    /// argument, so the JIT compiles it away, and this method is small enough to inline into its callers.
+    /// The type test is on a struct type argument, so the JIT compiles it away, and this method is small enough to
+    /// inline into its callers.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static WriteStatus Render<TSource>(PostbackTemplate template, ref TSource source, scoped Span<char> destination, out int written, out RenderFailure failure)
@@ -110,7 +110,11 @@ internal static class TemplateRenderer
             : RenderValues(template, ref source, destination, out written, out failure);
     }
 
-    /// <summary>The render loop for any value source: each value is fetched as a <see cref="PostbackValue"/>.</summary>
+    /// <summary>
+    /// The render loop for any value source: literal runs are copied, each macro's value is fetched once as a
+    /// <see cref="PostbackValue"/>, formatted invariantly and encoded for its context. Host, port and path regions
+    /// that hold a macro are validated once complete.
+    /// </summary>
     private static WriteStatus RenderValues<TSource>(PostbackTemplate template, ref TSource source, scoped Span<char> destination, out int written, out RenderFailure failure)
         where TSource : IPostbackValueSource, allows ref struct
     {
