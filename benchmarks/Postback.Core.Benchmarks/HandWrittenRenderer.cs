@@ -2,6 +2,9 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
 
 // As in the library: stackalloc'd buffers are fully written before they are read, so zeroing them is waste.
 [module: SkipLocalsInit]
@@ -10,9 +13,10 @@ namespace Postback.Benchmarks;
 
 /// <summary>
 /// The practical optimum: code written by hand for exactly one template, with no parsing, no lookups and no
-/// intermediate strings. Values are escaped with <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/>
-/// straight into the destination, decimals formatted there with <see cref="decimal.TryFormat(Span{char}, out int, ReadOnlySpan{char}, IFormatProvider?)"/>,
-/// and the event time formatted there with the "s" pattern, its two colons then escaped in place.
+/// intermediate strings. Values are percent-encoded straight into the destination (a vectorized scan and one copy
+/// when nothing needs escaping, as <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/> does, and
+/// an escaping loop without its temporary buffer otherwise), decimals formatted there with <see cref="decimal.TryFormat(Span{char}, out int, ReadOnlySpan{char}, IFormatProvider?)"/>,
+/// and the event time written there digit pair by digit pair with its colons already escaped (measured against the "s" pattern with the colons escaped in place: <see cref="TimeFormatBenchmarks"/>).
 /// </summary>
 internal static class HandWrittenRenderer
 {
@@ -77,35 +81,35 @@ internal static class HandWrittenRenderer
     {
         var pos = 0;
         if (Literal("https://postbacks.tracker.example/v2/conversion?sub1=", destination, ref pos)
-            && Escaped(tx.SubId1, destination, ref pos)
+            && EscapedCall(tx.SubId1, destination, ref pos)
             && Literal("&sub2=", destination, ref pos)
-            && Escaped(tx.SubId2, destination, ref pos)
+            && EscapedCall(tx.SubId2, destination, ref pos)
             && Literal("&sub3=", destination, ref pos)
-            && Escaped(tx.SubId3, destination, ref pos)
+            && EscapedCall(tx.SubId3, destination, ref pos)
             && Literal("&sub4=", destination, ref pos)
-            && Escaped(tx.SubId4, destination, ref pos)
+            && EscapedCall(tx.SubId4, destination, ref pos)
             && Literal("&sub5=", destination, ref pos)
-            && Escaped(tx.SubId5, destination, ref pos)
+            && EscapedCall(tx.SubId5, destination, ref pos)
             && Literal("&order_id=", destination, ref pos)
-            && Escaped(tx.OrderNumber, destination, ref pos)
+            && EscapedCall(tx.OrderNumber, destination, ref pos)
             && Literal("&amount=", destination, ref pos)
             && Number(tx.SaleAmount, destination, ref pos)
             && Literal("&commission=", destination, ref pos)
             && Number(tx.CommissionAmount, destination, ref pos)
             && Literal("&click_id=", destination, ref pos)
-            && Escaped(tx.ClickId, destination, ref pos)
+            && EscapedCall(tx.ClickId, destination, ref pos)
             && Literal("&sale_id=", destination, ref pos)
-            && Escaped(tx.SalesId, destination, ref pos)
+            && EscapedCall(tx.SalesId, destination, ref pos)
             && Literal("&event_time=", destination, ref pos)
             && Time(tx.EventTime, destination, ref pos)
             && Literal("&program_id=", destination, ref pos)
-            && Escaped(tx.ProgramId, destination, ref pos)
+            && EscapedCall(tx.ProgramId, destination, ref pos)
             && Literal("&txn=", destination, ref pos)
-            && Escaped(tx.SalesId, destination, ref pos)
+            && EscapedCall(tx.SalesId, destination, ref pos)
             && Literal("-", destination, ref pos)
-            && Escaped(tx.OrderNumber, destination, ref pos)
+            && EscapedCall(tx.OrderNumber, destination, ref pos)
             && Literal("&ref=", destination, ref pos)
-            && Escaped(tx.ClickId, destination, ref pos))
+            && EscapedCall(tx.ClickId, destination, ref pos))
         {
             written = pos;
             return true;
@@ -221,6 +225,7 @@ internal static class HandWrittenRenderer
         return true;
     }
 
+    /// <summary>Writes a value percent-encoded as <see cref="Uri.EscapeDataString(string)"/> does: one vectorized scan and one copy when nothing needs escaping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Escaped(string? value, Span<char> destination, ref int pos)
     {
@@ -229,12 +234,160 @@ internal static class HandWrittenRenderer
             return true;
         }
 
-        if (!Uri.TryEscapeDataString(value, destination[pos..], out var n))
+        var first = value.AsSpan().IndexOfAnyExcept(Unreserved);
+        if (first < 0)
+        {
+            if (value.Length > destination.Length - pos)
+            {
+                return false;
+            }
+
+            // The library copies a value this way too (LiteralCopy): a Memmove call costs more than a short copy.
+            SmallCopy(ref MemoryMarshal.GetReference(value.AsSpan()), ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), pos), value.Length);
+            pos += value.Length;
+            return true;
+        }
+
+        return EscapedFrom(value, first, destination, ref pos);
+    }
+
+    /// <summary>
+    /// <see cref="Escaped"/> as a call, for the 15-macro template: inlining the vectorized scan at every one of its
+    /// twelve text macros takes the method past the JIT's inlining budget, after which the literal copies and property
+    /// reads stop being inlined (seen in its disassembly). A call per value keeps everything else inline.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool EscapedCall(string? value, Span<char> destination, ref int pos) => Escaped(value, destination, ref pos);
+
+    /// <summary>
+    /// The escaping loop, written out rather than <see cref="Uri.TryEscapeDataString(ReadOnlySpan{char}, Span{char}, out int)"/>,
+    /// which builds the escaped text in a temporary buffer and copies it: unreserved runs are copied whole, everything
+    /// else is written as %XX per UTF-8 byte, an unpaired surrogate as U+FFFD.
+    /// </summary>
+    internal static bool EscapedFrom(ReadOnlySpan<char> value, int first, Span<char> destination, ref int pos)
+    {
+        Span<byte> utf8 = stackalloc byte[4];
+        var run = first;
+        while (true)
+        {
+            if (run < 0)
+            {
+                run = value.Length;
+            }
+
+            if (!value[..run].TryCopyTo(destination[pos..]))
+            {
+                return false;
+            }
+
+            pos += run;
+            value = value[run..];
+            if (value.IsEmpty)
+            {
+                return true;
+            }
+
+            var c = value[0];
+            if (c < 0x80)
+            {
+                if (!Hex((byte)c, destination, ref pos))
+                {
+                    return false;
+                }
+
+                value = value[1..];
+            }
+            else
+            {
+                if (Rune.DecodeFromUtf16(value, out var rune, out var consumed) != OperationStatus.Done)
+                {
+                    rune = Rune.ReplacementChar;
+                    consumed = 1;
+                }
+
+                var length = rune.EncodeToUtf8(utf8);
+                for (var i = 0; i < length; i++)
+                {
+                    if (!Hex(utf8[i], destination, ref pos))
+                    {
+                        return false;
+                    }
+                }
+
+                value = value[consumed..];
+            }
+
+            run = value.IndexOfAnyExcept(Unreserved);
+        }
+    }
+
+    /// <summary>Two overlapping loads and stores of the widest size that fits: any length up to 32 characters without a call or a loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SmallCopy(ref char source, ref char destination, int length)
+    {
+        ref var src = ref Unsafe.As<char, byte>(ref source);
+        ref var dst = ref Unsafe.As<char, byte>(ref destination);
+        var bytes = (nuint)(uint)length * 2;
+        if (bytes >= 16)
+        {
+            if (bytes <= 32)
+            {
+                var head = Vector128.LoadUnsafe(ref src);
+                var tail = Vector128.LoadUnsafe(ref src, bytes - 16);
+                head.StoreUnsafe(ref dst);
+                tail.StoreUnsafe(ref dst, bytes - 16);
+                return;
+            }
+
+            if (bytes <= 64 && Vector256.IsHardwareAccelerated)
+            {
+                var head = Vector256.LoadUnsafe(ref src);
+                var tail = Vector256.LoadUnsafe(ref src, bytes - 32);
+                head.StoreUnsafe(ref dst);
+                tail.StoreUnsafe(ref dst, bytes - 32);
+                return;
+            }
+
+            Unsafe.CopyBlockUnaligned(ref dst, ref src, (uint)bytes);
+            return;
+        }
+
+        if (bytes >= 8)
+        {
+            var head = Unsafe.ReadUnaligned<ulong>(ref src);
+            var tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, bytes - 8));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, bytes - 8), tail);
+            return;
+        }
+
+        if (bytes >= 4)
+        {
+            var head = Unsafe.ReadUnaligned<uint>(ref src);
+            var tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, bytes - 4));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, bytes - 4), tail);
+            return;
+        }
+
+        if (bytes != 0)
+        {
+            destination = source;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Hex(byte b, Span<char> destination, ref int pos)
+    {
+        if (destination.Length - pos < 3)
         {
             return false;
         }
 
-        pos += n;
+        destination[pos] = '%';
+        destination[pos + 1] = "0123456789ABCDEF"[b >> 4];
+        destination[pos + 2] = "0123456789ABCDEF"[b & 0xF];
+        pos += 3;
         return true;
     }
 
@@ -256,7 +409,8 @@ internal static class HandWrittenRenderer
         return true;
     }
 
-    /// <summary>Writes yyyy-MM-ddTHH%3Amm%3AssZ: the "s" pattern straight into the destination, then the colons escaped in place.</summary>
+    /// <summary>Writes yyyy-MM-ddTHH%3Amm%3AssZ straight into the destination, the colons escaped as they are written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Time(DateTimeOffset? value, Span<char> destination, ref int pos)
     {
         if (value is not { } time)
@@ -269,11 +423,15 @@ internal static class HandWrittenRenderer
             return false;
         }
 
-        var s = destination.Slice(pos, EscapedTimeLength);
-        time.UtcDateTime.TryFormat(s, out _, "s", CultureInfo.InvariantCulture);
+        pos += WriteTimeDigits(time, destination[pos..]);
+        return true;
+    }
 
-        // 0123456789012345678       -> 012345678901234567890123
-        // yyyy-MM-ddTHH:mm:ss          yyyy-MM-ddTHH%3Amm%3AssZ
+    /// <summary>The "s" pattern straight into the destination, then the colons escaped in place.</summary>
+    internal static int WriteTimeSPattern(DateTimeOffset time, Span<char> destination)
+    {
+        var s = destination[..EscapedTimeLength];
+        time.UtcDateTime.TryFormat(s, out _, "s", CultureInfo.InvariantCulture);
         s[23] = 'Z';
         s[22] = s[18];
         s[21] = s[17];
@@ -285,8 +443,44 @@ internal static class HandWrittenRenderer
         s[15] = 'A';
         s[14] = '3';
         s[13] = '%';
-        pos += EscapedTimeLength;
-        return true;
+        return EscapedTimeLength;
+    }
+
+    /// <summary>The date computed once, then every digit pair and the escaped colons written in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int WriteTimeDigits(DateTimeOffset time, Span<char> destination)
+    {
+        var s = destination[..EscapedTimeLength];
+        var ticks = time.UtcTicks;
+        new DateTime(ticks).Deconstruct(out int year, out int month, out int day);
+        var seconds = (uint)((ulong)ticks / TimeSpan.TicksPerSecond % 86400);
+        var minutes = seconds / 60;
+        Two(s, 0, (uint)year / 100);
+        Two(s, 2, (uint)year % 100);
+        s[4] = '-';
+        Two(s, 5, (uint)month);
+        s[7] = '-';
+        Two(s, 8, (uint)day);
+        s[10] = 'T';
+        Two(s, 11, minutes / 60);
+        s[13] = '%';
+        s[14] = '3';
+        s[15] = 'A';
+        Two(s, 16, minutes % 60);
+        s[18] = '%';
+        s[19] = '3';
+        s[20] = 'A';
+        Two(s, 21, seconds % 60);
+        s[23] = 'Z';
+        return EscapedTimeLength;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Two(Span<char> s, int at, uint value)
+    {
+        var tens = value / 10;
+        s[at] = (char)('0' + tens);
+        s[at + 1] = (char)('0' + (value - (tens * 10)));
     }
 
     private static ReadOnlySpan<char> FormatNumber(decimal? value, Span<char> scratch)

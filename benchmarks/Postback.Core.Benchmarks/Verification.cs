@@ -35,6 +35,19 @@ internal static class Verification
         Same("Std.UriTemplate", expected, StdUriTemplateRenderer.Render(templateCase, tx));
         Same("Handlebars.Net", expected, HandlebarsRenderer.Render(templateCase, tx));
 
+        // The library's PostbackTransaction fast path and its general path (any IPostbackValueSource) agree.
+        Same("Render<PostbackTransaction> (general path)", expected, template.Render<PostbackTransaction>(tx));
+
+        // The hand-written escaping loop is Uri.EscapeDataString, value for value.
+        foreach (var value in EscapeSamples)
+        {
+            var escaped = new char[value.Length * 12];
+            var pos = 0;
+            var first = value.AsSpan().IndexOfAnyExcept(Unreserved);
+            var done = HandWrittenRenderer.EscapedFrom(value, first, escaped, ref pos);
+            Same($"hand-written escaping of \"{value}\"", Uri.EscapeDataString(value), done ? new string(escaped, 0, pos) : "<too small>");
+        }
+
         // Render to span, into a dirty buffer so that a renderer which writes too little cannot pass.
         var buffer = new char[4096];
         Same("TryRender(PostbackTransaction, Span<char>)", expected, Span(buffer, b => (template.TryRender(tx, b, out var n), n)));
@@ -61,6 +74,12 @@ internal static class Verification
             }
         }
     }
+
+    private static readonly System.Buffers.SearchValues<char> Unreserved =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~");
+
+    private static readonly string[] EscapeSamples =
+        ["spring sale/email", "a&b=c", "café", "", "%", " ", "~-._", "\u00E9\u4E2D\U0001F600x", "\uD800", "a\uDC00b", "\uD83D\uDE00", "\u007F\u0000#?&=+"];
 
     private static string Span(char[] buffer, Func<char[], (bool Done, int Written)> render)
     {

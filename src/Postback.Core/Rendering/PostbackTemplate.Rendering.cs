@@ -13,7 +13,7 @@ public sealed partial class PostbackTemplate
     public string Render(PostbackTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        return Render<PostbackTransaction>(transaction);
+        return Render(new TransactionSource(transaction));
     }
 
     /// <summary>Renders the template from any value source, such as a struct that wraps your own domain type.</summary>
@@ -40,7 +40,7 @@ public sealed partial class PostbackTemplate
     public bool TryRender(PostbackTransaction transaction, [NotNullWhen(true)] out string? result, [NotNullWhen(false)] out PostbackRenderError? error)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        return TryRender<PostbackTransaction>(transaction, out result, out error);
+        return TryRender(new TransactionSource(transaction), out result, out error);
     }
 
     /// <summary>Tries to render the template from any value source, reporting an unsafe value as an error rather than an exception.</summary>
@@ -71,7 +71,7 @@ public sealed partial class PostbackTemplate
     public bool TryRender(PostbackTransaction transaction, Span<char> destination, out int charsWritten)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        return TryRender<PostbackTransaction>(transaction, destination, out charsWritten);
+        return TryRender(new TransactionSource(transaction), destination, out charsWritten);
     }
 
     /// <summary>Renders the template from any value source into a span, allocating nothing.</summary>
@@ -100,7 +100,7 @@ public sealed partial class PostbackTemplate
     public int GetRenderedLength(PostbackTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        return GetRenderedLength<PostbackTransaction>(transaction);
+        return GetRenderedLength(new TransactionSource(transaction));
     }
 
     /// <summary>Returns the exact number of characters rendering these values produces, to size a buffer.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Postback.Internal;
 
 namespace Postback;
 
@@ -12,23 +13,26 @@ public sealed class PostbackTransaction : IPostbackValueSource
 {
     private Dictionary<string, string?>? _extra;
 
+    // The text fields, indexed by their PostbackField, so that rendering reads one with a single indexed load.
+    private TextFields _texts;
+
     /// <summary>Gets or sets the partner's first sub-tracking id (FlexOffers <c>fobs</c>).</summary>
-    public string? SubId1 { get; set; }
+    public string? SubId1 { get => _texts[(int)PostbackField.SubId1]; set => _texts[(int)PostbackField.SubId1] = value; }
 
     /// <summary>Gets or sets the partner's second sub-tracking id (FlexOffers <c>fobs2</c>).</summary>
-    public string? SubId2 { get; set; }
+    public string? SubId2 { get => _texts[(int)PostbackField.SubId2]; set => _texts[(int)PostbackField.SubId2] = value; }
 
     /// <summary>Gets or sets the partner's third sub-tracking id (FlexOffers <c>fobs3</c>).</summary>
-    public string? SubId3 { get; set; }
+    public string? SubId3 { get => _texts[(int)PostbackField.SubId3]; set => _texts[(int)PostbackField.SubId3] = value; }
 
     /// <summary>Gets or sets the partner's fourth sub-tracking id (FlexOffers <c>fobs4</c>).</summary>
-    public string? SubId4 { get; set; }
+    public string? SubId4 { get => _texts[(int)PostbackField.SubId4]; set => _texts[(int)PostbackField.SubId4] = value; }
 
     /// <summary>Gets or sets the partner's fifth sub-tracking id (FlexOffers <c>fobs5</c>).</summary>
-    public string? SubId5 { get; set; }
+    public string? SubId5 { get => _texts[(int)PostbackField.SubId5]; set => _texts[(int)PostbackField.SubId5] = value; }
 
     /// <summary>Gets or sets the order number (FlexOffers <c>on</c>).</summary>
-    public string? OrderNumber { get; set; }
+    public string? OrderNumber { get => _texts[(int)PostbackField.OrderNumber]; set => _texts[(int)PostbackField.OrderNumber] = value; }
 
     /// <summary>Gets or sets the sale amount (FlexOffers <c>sa</c>). Rendered invariantly, keeping its scale.</summary>
     public decimal? SaleAmount { get; set; }
@@ -37,28 +41,31 @@ public sealed class PostbackTransaction : IPostbackValueSource
     public decimal? CommissionAmount { get; set; }
 
     /// <summary>Gets or sets the network's click id (FlexOffers <c>clickid</c>).</summary>
-    public string? ClickId { get; set; }
+    public string? ClickId { get => _texts[(int)PostbackField.ClickId]; set => _texts[(int)PostbackField.ClickId] = value; }
 
     /// <summary>Gets or sets the sales id (FlexOffers <c>flx_salesid</c>).</summary>
-    public string? SalesId { get; set; }
+    public string? SalesId { get => _texts[(int)PostbackField.SalesId]; set => _texts[(int)PostbackField.SalesId] = value; }
 
     /// <summary>Gets or sets the event time (FlexOffers <c>et</c>). Rendered in UTC, by default as <c>yyyy-MM-ddTHH:mm:ssZ</c>.</summary>
     public DateTimeOffset? EventTime { get; set; }
 
     /// <summary>Gets or sets the advertiser's program id (FlexOffers <c>programid</c>).</summary>
-    public string? ProgramId { get; set; }
+    public string? ProgramId { get => _texts[(int)PostbackField.ProgramId]; set => _texts[(int)PostbackField.ProgramId] = value; }
 
     /// <summary>Gets or sets the traffic source the transaction came from; postbacks are configured per traffic source.</summary>
-    public string? TrafficSource { get; set; }
+    public string? TrafficSource { get => _texts[(int)PostbackField.TrafficSource]; set => _texts[(int)PostbackField.TrafficSource] = value; }
 
     /// <summary>Gets or sets the publisher (partner) id.</summary>
-    public string? PublisherId { get; set; }
+    public string? PublisherId { get => _texts[(int)PostbackField.PublisherId]; set => _texts[(int)PostbackField.PublisherId] = value; }
 
     /// <summary>
     /// Gets the extra named values that custom macros read, such as <c>{transaction_id}</c> in an open catalog.
     /// Keys ignore case (ordinal).
     /// </summary>
     public IDictionary<string, string?> Extra => _extra ??= new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Returns a text field's value; <paramref name="field"/> is one of the text fields, as the template's parser decided.</summary>
+    internal string? GetText(PostbackField field) => _texts[(int)field];
 
     /// <summary>Copies the transaction, extra values included, so a queued copy cannot be changed by its caller.</summary>
     internal PostbackTransaction Clone()

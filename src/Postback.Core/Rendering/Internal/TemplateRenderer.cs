@@ -94,10 +94,28 @@ internal static class TemplateRenderer
     }
 
     /// <summary>
-    /// The render loop: literal runs are copied, each macro's value is fetched once, formatted invariantly and
-    /// encoded for its context. Host, port and path regions that hold a macro are validated once complete.
+    /// Renders into <paramref name="destination"/>: a <see cref="TransactionSource"/> through
+    /// <see cref="TransactionRenderer"/>, any other source through the general loop.
     /// </summary>
+    /// <remarks>
+    /// The type test is on a struct type argument, so the JIT compiles it away, and this method is small enough to
+    /// inline into its callers.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static WriteStatus Render<TSource>(PostbackTemplate template, ref TSource source, scoped Span<char> destination, out int written, out RenderFailure failure)
+        where TSource : IPostbackValueSource, allows ref struct
+    {
+        return typeof(TSource) == typeof(TransactionSource)
+            ? TransactionRenderer.Render(template, Unsafe.As<TSource, TransactionSource>(ref source).Transaction, destination, out written, out failure)
+            : RenderValues(template, ref source, destination, out written, out failure);
+    }
+
+    /// <summary>
+    /// The render loop for any value source: literal runs are copied, each macro's value is fetched once as a
+    /// <see cref="PostbackValue"/>, formatted invariantly and encoded for its context. Host, port and path regions
+    /// that hold a macro are validated once complete.
+    /// </summary>
+    private static WriteStatus RenderValues<TSource>(PostbackTemplate template, ref TSource source, scoped Span<char> destination, out int written, out RenderFailure failure)
         where TSource : IPostbackValueSource, allows ref struct
     {
         var text = template.Text;
@@ -109,7 +127,7 @@ internal static class TemplateRenderer
 
         // One scratch buffer for the whole render, for formats whose output must be encoded before it is written.
         Span<char> scratch = stackalloc char[ScratchLength];
-        int hostStart = -1, hostEnd = -1, portStart = -1, portEnd = -1, pathStart = -1, pathEnd = -1;
+        var marks = new RegionMarks();
 
         for (var t = 0; t < tokens.Length; t++)
         {
@@ -117,9 +135,7 @@ internal static class TemplateRenderer
             // Only templates with a macro in the host, port or path record where those parts land in the output.
             if (regions.Any)
             {
-                Mark(in regions.Host, t, written, ref hostStart, ref hostEnd);
-                Mark(in regions.Port, t, written, ref portStart, ref portEnd);
-                Mark(in regions.Path, t, written, ref pathStart, ref pathEnd);
+                marks.Mark(in regions, t, written);
             }
 
             if (token.Kind == TokenKind.Literal)
@@ -141,13 +157,12 @@ internal static class TemplateRenderer
             {
                 switch (value.Kind)
                 {
-                    case PostbackValueKind.Text when value.Text!.Length > 0 && ValueEncoder.IsUnreserved(value.Text):
-                        if (!value.Text.AsSpan().TryCopyTo(destination[written..]))
+                    case PostbackValueKind.Text when value.Text!.Length > 0:
+                        if (!ValueEncoder.TryPercentEncode(value.Text, destination, ref written))
                         {
                             return WriteStatus.TooSmall;
                         }
 
-                        written += value.Text.Length;
                         continue;
                     case PostbackValueKind.Decimal:
                         if (!value.DecimalValue.TryFormat(destination[written..], out var decimalLength, default, CultureInfo.InvariantCulture))
@@ -171,7 +186,7 @@ internal static class TemplateRenderer
                             return WriteStatus.TooSmall;
                         }
 
-                        written += IsoTime.Write(new DateTime(value.UtcTicks, DateTimeKind.Utc), destination[written..], escapeColons: true);
+                        written += IsoTime.WriteEscaped(value.UtcTicks, destination[written..]);
                         continue;
                     case PostbackValueKind.None when token.Default is null && missingValues == MissingValuePolicy.Empty:
                         continue;
@@ -186,25 +201,11 @@ internal static class TemplateRenderer
             }
         }
 
-        if (hostStart >= 0 && !UrlPartChecks.IsValidHostName(Region(destination, hostStart, hostEnd, written)))
-        {
-            return Invalid(PostbackRenderErrorCode.InvalidHost, tokens, regions.Host, out failure);
-        }
-
-        if (portStart >= 0 && !UrlPartChecks.IsValidPort(Region(destination, portStart, portEnd, written)))
-        {
-            return Invalid(PostbackRenderErrorCode.InvalidPort, tokens, regions.Port, out failure);
-        }
-
-        if (pathStart >= 0 && UrlPartChecks.HasDotSegment(Region(destination, pathStart, pathEnd, written)))
-        {
-            return Invalid(PostbackRenderErrorCode.DotSegment, tokens, regions.Path, out failure);
-        }
-
-        return WriteStatus.Done;
+        return regions.Any ? marks.Check(destination, written, tokens, in regions, out failure) : WriteStatus.Done;
     }
 
-    private static WriteStatus WriteMacro(string text, in TemplateToken token, in PostbackValue value, MissingValuePolicy missingValues, Span<char> destination, ref int written, Span<char> scratch, out PostbackRenderErrorCode code)
+    /// <summary>Writes one macro's value, whatever its kind, context, format, default and missing-value policy: the general path of both render loops.</summary>
+    internal static WriteStatus WriteMacro(string text, in TemplateToken token, in PostbackValue value, MissingValuePolicy missingValues, Span<char> destination, ref int written, Span<char> scratch, out PostbackRenderErrorCode code)
     {
         code = default;
         var context = token.Context;
@@ -361,44 +362,5 @@ internal static class TemplateRenderer
     {
         code = reason;
         return WriteStatus.Invalid;
-    }
-
-    /// <summary>Records where a region starts and ends in the output, as the loop reaches the tokens that hold its ends.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Mark(in ValidatedRegion region, int token, int written, ref int start, ref int end)
-    {
-        if (token == region.StartToken)
-        {
-            start = written + region.StartOffset;
-        }
-
-        if (token == region.EndToken)
-        {
-            end = written + region.EndOffset;
-        }
-    }
-
-    /// <summary>The rendered text of a region; one that ends with the template ends where the output does.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<char> Region(ReadOnlySpan<char> output, int start, int end, int written) => output[start..(end < 0 ? written : end)];
-
-    /// <summary>Reports a region whose rendered text is invalid, naming the first macro in it.</summary>
-    private static WriteStatus Invalid(PostbackRenderErrorCode code, ReadOnlySpan<TemplateToken> tokens, in ValidatedRegion region, out RenderFailure failure)
-    {
-        failure = new RenderFailure(code, FirstMacroIn(tokens, region));
-        return WriteStatus.Invalid;
-    }
-
-    private static int FirstMacroIn(ReadOnlySpan<TemplateToken> tokens, in ValidatedRegion region)
-    {
-        for (var t = region.StartToken; t < tokens.Length && t <= region.EndToken; t++)
-        {
-            if (tokens[t].Kind == TokenKind.Macro)
-            {
-                return t;
-            }
-        }
-
-        return -1;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Postback.Internal;
@@ -26,21 +27,53 @@ internal static class ValueEncoder
 
     public const string UpperHex = "0123456789ABCDEF";
 
+    // The same digits as bytes: a ReadOnlySpan over constant data, which indexes without loading a string first.
+    private static ReadOnlySpan<byte> UpperHexDigits => "0123456789ABCDEF"u8;
 
-    public static bool IsUnreserved(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(Unreserved);
 
     public static bool IsValidRaw(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(RawSafe);
 
     /// <summary>Percent-encodes UTF-8 as RFC 3986 asks (uppercase hex, unreserved characters kept); with <paramref name="form"/>, as a form body.</summary>
     /// <remarks>An unpaired surrogate cannot be UTF-8; it becomes U+FFFD (<c>%EF%BF%BD</c>), as with <see cref="Uri.EscapeDataString(string)"/>.</remarks>
-    public static bool TryPercentEncode(ReadOnlySpan<char> value, Span<char> destination, ref int written, bool form)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryPercentEncode(ReadOnlySpan<char> value, Span<char> destination, ref int written, bool form = false)
     {
-        var safe = form ? FormSafe : Unreserved;
+        // Most ids need no encoding at all: one vectorized scan, then one copy. The loop below handles the rest.
+        var first = value.IndexOfAnyExcept(form ? FormSafe : Unreserved);
+        return first < 0 ? TryWrite(value, destination, ref written) : TryPercentEncodeFrom(value, first, destination, ref written, form);
+    }
+
+    /// <summary>Percent-encodes like <see cref="TryPercentEncode"/>, at the start of <paramref name="destination"/>.</summary>
+    /// <returns>The number of characters written, or -1 when <paramref name="destination"/> is too small.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PercentEncode(ReadOnlySpan<char> value, Span<char> destination, bool form = false)
+    {
+        var first = NextEscape(value, form);
+        if (first < 0)
+        {
+            if (value.Length > destination.Length)
+            {
+                return -1;
+            }
+
+            // Copied without a call: ids are short, and a call costs the render loop its registers.
+            LiteralCopy.Copy(ref MemoryMarshal.GetReference(value), ref MemoryMarshal.GetReference(destination), value.Length);
+            return value.Length;
+        }
+
+        var written = 0;
+        return TryPercentEncodeFrom(value, first, destination, ref written, form) ? written : -1;
+    }
+
+    /// <summary>Percent-encodes a value whose first character needing encoding is at <paramref name="first"/>.</summary>
+    private static bool TryPercentEncodeFrom(ReadOnlySpan<char> value, int first, Span<char> destination, ref int written, bool form)
+    {
         Span<byte> utf8 = stackalloc byte[4];
+        var run = first;
         while (!value.IsEmpty)
         {
-            // Copy the run that needs no encoding in one go: most ids are entirely unreserved.
-            if (!TryCopyRun(ref value, value.IndexOfAnyExcept(safe), destination, ref written))
+            // Copy the run that needs no encoding in one go.
+            if (!TryCopyRun(ref value, run, destination, ref written))
             {
                 return false;
             }
@@ -66,6 +99,7 @@ internal static class ValueEncoder
                 }
 
                 value = value[1..];
+                run = NextEscape(value, form);
                 continue;
             }
 
@@ -90,10 +124,17 @@ internal static class ValueEncoder
             }
 
             value = value[consumed..];
+            run = NextEscape(value, form);
         }
 
         return true;
     }
+
+    // Each branch names its static readonly SearchValues, so the JIT knows the exact type and inlines the scan; through
+    // a variable holding either one it makes a virtual call per run instead.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextEscape(ReadOnlySpan<char> value, bool form) =>
+        form ? value.IndexOfAnyExcept(FormSafe) : value.IndexOfAnyExcept(Unreserved);
 
     public static bool TryWrite(char c, Span<char> destination, ref int written)
     {
@@ -138,8 +179,8 @@ internal static class ValueEncoder
         }
 
         destination[written] = '%';
-        destination[written + 1] = UpperHex[b >> 4];
-        destination[written + 2] = UpperHex[b & 0xF];
+        destination[written + 1] = (char)UpperHexDigits[b >> 4];
+        destination[written + 2] = (char)UpperHexDigits[b & 0xF];
         written += 3;
         return true;
     }

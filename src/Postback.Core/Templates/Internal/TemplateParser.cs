@@ -245,6 +245,14 @@ internal static class TemplateParser
             }
         }
 
+        foreach (ref var token in tokens)
+        {
+            if (token.Kind == TokenKind.Macro)
+            {
+                token.Writer = TransactionRenderer.WriterFor(in token);
+            }
+        }
+
         parsed = new ParsedTemplate(tokens.ToArray(), new UrlRegions(host, port, path), schemeEnd);
         return true;
     }
