@@ -365,6 +365,7 @@ public sealed class SenderIntegrationTests
         await using var services = PostbackTestHost.BuildServices(o =>
         {
             o.MaxRetryAttempts = 3;
+            o.RetryDelay = TimeSpan.FromMilliseconds(10); // the test is about the breaker, not the backoff: less time for a slow machine to stretch
             o.CircuitBreaker.MinimumThroughput = 2;
             o.CircuitBreaker.FailureRatio = 0.5;
         });

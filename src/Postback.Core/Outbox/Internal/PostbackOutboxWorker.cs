@@ -45,10 +45,11 @@ internal sealed class PostbackOutboxWorker : BackgroundService
     private int _active;
     private bool _claimedAgain;
 
-    // Whether a finished attempt should wake the claim loop: only when the last round was held back by a limit (every slot
-    // taken, a host at its limit, or due work left unclaimed). Otherwise a finish frees nothing the loop could use, and
-    // waking it per finished attempt turned every delivery into a claim and a next-due query of their own.
-    private bool _wakeOnFinish = true;
+    // Whether a finished attempt should wake the claim loop (1) or not (0): during a round, and after a round a limit held
+    // back (every slot taken, a host at its limit, or due work left unclaimed). After a round that was not held back a
+    // finish frees nothing the loop could use, and waking it per finished attempt turned every delivery into a claim and
+    // a next-due query of their own.
+    private int _wakeOnFinish = 1;
 
     public PostbackOutboxWorker(
         PostbackOutboxEngine engine,
@@ -147,11 +148,14 @@ internal sealed class PostbackOutboxWorker : BackgroundService
     /// <summary>One round: claim what may be claimed, start the attempts, and sleep when there is nothing more to do.</summary>
     private async Task ClaimOnceAsync(CancellationToken stop)
     {
+        // Armed before the slots are counted, with a full fence: an attempt finishes by decrementing the count and then
+        // reading this flag, so a finish either shows in the count read below or wakes the loop. Armed after the count,
+        // a finish in between was lost, and the loop slept a whole poll interval with free slots and due work.
+        Interlocked.Exchange(ref _wakeOnFinish, 1);
         var free = _options.MaxConcurrency - Active;
         if (free <= 0)
         {
             // Every slot is taken: a finished attempt wakes the loop.
-            Volatile.Write(ref _wakeOnFinish, true);
             await _engine.WakeSignal.WaitAsync(_options.PollInterval, _time, stop).ConfigureAwait(false);
             return;
         }
@@ -207,7 +211,12 @@ internal sealed class PostbackOutboxWorker : BackgroundService
             }
         }
 
-        Volatile.Write(ref _wakeOnFinish, heldBack);
+        if (!heldBack)
+        {
+            // A finish during the round has already set the signal (it is never lost): at most one extra round.
+            Volatile.Write(ref _wakeOnFinish, 0);
+        }
+
         await _engine.WakeSignal.WaitAsync(wait, _time, stop).ConfigureAwait(false);
     }
 
@@ -248,8 +257,9 @@ internal sealed class PostbackOutboxWorker : BackgroundService
             _completions.Add(completion);
         }
 
+        // Decrement, then read the flag: the order ClaimOnceAsync relies on (see there).
         Interlocked.Decrement(ref _active);
-        if (Volatile.Read(ref _wakeOnFinish))
+        if (Volatile.Read(ref _wakeOnFinish) != 0)
         {
             _engine.Wake();
         }
