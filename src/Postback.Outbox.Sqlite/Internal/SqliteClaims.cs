@@ -45,8 +45,16 @@ internal sealed class SqliteClaims(SqliteConnections db)
                 // Most claims need no ranking: when the oldest due rows already keep within the per-host cap, they are
                 // exactly what the ranked claim would pick, and a plain index range finds them. Only when one host has
                 // more than its share among them does the claim rank a window (the ranking's cost grows with the backlog).
-                using var command = await PlainClaimAsync(connection, transaction, claim, excluded, now, ct).ConfigureAwait(false)
-                    ?? RankedClaim(connection, transaction, claim, excluded, now);
+                var oldest = await ReadOldestDueAsync(connection, transaction, claim, excluded, now, ct).ConfigureAwait(false);
+                if (oldest.Count == 0)
+                {
+                    // Nothing due: no claim statement at all (an idle worker asks once per poll interval).
+                    return (IReadOnlyList<PostbackOutboxLease>)[];
+                }
+
+                using var command = WithinEveryHostsShare(oldest, claim.MaxPerHost)
+                    ? ClaimByIds(connection, transaction, oldest, now)
+                    : RankedClaim(connection, transaction, claim, excluded, now);
                 command.Parameters.AddWithValue("$owner", claim.Owner);
                 command.Parameters.AddWithValue("$lease", lease);
 
@@ -79,57 +87,62 @@ internal sealed class SqliteClaims(SqliteConnections db)
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Reads the oldest due rows (at most the claim's count) along their indexes; when no host has more than its share
-    /// among them, returns the UPDATE that claims exactly those ids, else <see langword="null"/>.
-    /// </summary>
-    private async Task<SqliteCommand?> PlainClaimAsync(
+    /// <summary>Reads the oldest due rows along their indexes, at most the claim's count, with their hosts.</summary>
+    private async Task<List<(long Id, string Host)>> ReadOldestDueAsync(
         SqliteConnection connection, SqliteTransaction transaction, PostbackOutboxClaim claim, List<string> excluded, long now, CancellationToken cancellationToken)
     {
-        List<(long Id, string Host)> oldest;
-        using (var select = Command(connection, transaction, ""))
-        {
-            var notIn = ExcludedHosts(select, excluded);
-            select.CommandText = $"""
-                SELECT id, host_key FROM (
-                    SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
-                                   WHERE state = {StatePending} AND next_attempt_at <= $now{notIn}
-                                   ORDER BY next_attempt_at, id LIMIT $max)
-                    UNION ALL
-                    SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
-                                   WHERE state = {StateInFlight} AND lease_expires_at <= $now{notIn}
-                                   ORDER BY lease_expires_at LIMIT $max))
-                ORDER BY next_attempt_at, id LIMIT $max
-                """;
-            select.Parameters.AddWithValue("$now", now);
-            select.Parameters.AddWithValue("$max", claim.MaxCount);
-            oldest = await ReadAllAsync(select, static reader => (reader.GetInt64(0), reader.GetString(1)), cancellationToken, Math.Min(claim.MaxCount, 256)).ConfigureAwait(false);
-        }
+        using var select = Command(connection, transaction, "");
+        var notIn = ExcludedHosts(select, excluded);
+        select.CommandText = $"""
+            SELECT id, host_key FROM (
+                SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
+                               WHERE state = {StatePending} AND next_attempt_at <= $now{notIn}
+                               ORDER BY next_attempt_at, id LIMIT $max)
+                UNION ALL
+                SELECT * FROM (SELECT id, host_key, next_attempt_at FROM {db.Deliveries}
+                               WHERE state = {StateInFlight} AND lease_expires_at <= $now{notIn}
+                               ORDER BY lease_expires_at LIMIT $max))
+            ORDER BY next_attempt_at, id LIMIT $max
+            """;
+        select.Parameters.AddWithValue("$now", now);
+        select.Parameters.AddWithValue("$max", claim.MaxCount);
+        return await ReadAllAsync(select, static reader => (reader.GetInt64(0), reader.GetString(1)), cancellationToken, Math.Min(claim.MaxCount, 256)).ConfigureAwait(false);
+    }
 
+    /// <summary>Whether no host has more than its share among the rows: then they are exactly what the ranked claim picks.</summary>
+    private static bool WithinEveryHostsShare(List<(long Id, string Host)> rows, int maxPerHost)
+    {
         var perHost = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (_, host) in oldest)
+        foreach (var (_, host) in rows)
         {
             var count = perHost.TryGetValue(host, out var seen) ? seen + 1 : 1;
-            if (count > claim.MaxPerHost)
+            if (count > maxPerHost)
             {
-                return null;
+                return false;
             }
 
             perHost[host] = count;
         }
 
+        return true;
+    }
+
+    /// <summary>The UPDATE that claims exactly these rows.</summary>
+    private SqliteCommand ClaimByIds(SqliteConnection connection, SqliteTransaction transaction, List<(long Id, string Host)> rows, long now)
+    {
         var ids = new StringBuilder();
-        foreach (var (id, _) in oldest)
+        foreach (var (id, _) in rows)
         {
             ids.Append(ids.Length == 0 ? "" : ", ").Append(id.ToString(CultureInfo.InvariantCulture));
         }
 
-        // The ids are integers this method read, written as literals: no text from outside reaches the SQL. The state is
-        // checked again, though nothing else writes inside this transaction, so the UPDATE can never take a row it should not.
+        // The ids are integers read in this transaction, written as literals: no text from outside reaches the SQL. The
+        // state is checked again, though nothing else writes inside this transaction, so the UPDATE never takes a row it
+        // should not.
         var update = Command(connection, transaction, $"""
             UPDATE {db.Deliveries}
             SET state = {StateInFlight}, owner = $owner, lease_expires_at = $lease, attempt = attempt + 1
-            WHERE id IN ({(ids.Length == 0 ? "NULL" : ids.ToString())})
+            WHERE id IN ({ids})
               AND ((state = {StatePending} AND next_attempt_at <= $now) OR (state = {StateInFlight} AND lease_expires_at <= $now))
             {Returning}
             """);
